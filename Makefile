@@ -1,0 +1,51 @@
+# One command surface for people and CI. Targets create .venv and install the project on first use.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+EXTRAS ?= dev,contrib,plot,progress
+
+.PHONY: help install test test-slow test-gpu lint format format-check typecheck bench-smoke run ci clean
+
+help:  ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
+
+$(BIN)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e ".[$(EXTRAS)]"
+	touch $@
+
+install: $(BIN)/.installed  ## create .venv and install the project with its extras
+
+test: install  ## fast tests (a few minutes on 2 CPU cores)
+	$(BIN)/python -m pytest -n 2 -q
+
+test-slow: install  ## slow CPU tests only
+	$(BIN)/python -m pytest -q -m "slow and not gpu"
+
+test-gpu: install  ## GPU tests (need CUDA)
+	$(BIN)/python -m pytest -q -m gpu
+
+lint: install  ## ruff lint
+	$(BIN)/ruff check nat_env agents benchmarks tests
+
+format: install  ## ruff format in place
+	$(BIN)/ruff format nat_env agents benchmarks tests
+	$(BIN)/ruff check --fix nat_env agents benchmarks tests
+
+format-check: install  ## ruff format check
+	$(BIN)/ruff format --check nat_env agents benchmarks tests
+
+typecheck: install  ## mypy, strict on the packages
+	$(BIN)/mypy
+
+bench-smoke: install  ## every benchmark on a tiny budget, results to a temporary folder
+	$(BIN)/python -m benchmarks.smoke
+
+run: install  ## the main job on sensible defaults
+	$(BIN)/python -m benchmarks.demo
+
+ci: lint format-check typecheck test test-slow bench-smoke  ## what .ci/run runs
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache build *.egg-info

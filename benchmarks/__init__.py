@@ -1,0 +1,1 @@
+"""Benchmarks: scripts that write result files (with machine and configuration) under ``benchmarks/results``."""

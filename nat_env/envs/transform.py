@@ -1,0 +1,153 @@
+"""The one-step MDP: observe β, rewrite every edge, receive acc(α) − acc(β).
+
+The environment composes injected parts (an evaluator, a sampler of β, transitions, an encoder and an
+optional cost model); it computes nothing itself.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import gymnasium as gym
+import numpy as np
+import numpy.typing as npt
+from gymnasium import spaces
+
+from nat_env.encoding import GraphEncoder, Observation
+from nat_env.evaluation import Evaluator
+from nat_env.genotypes import Genotype, resolve
+from nat_env.sampler import GenotypeSampler
+from nat_env.transitions import IllegalPolicy, Transitions, changed_edges
+
+InputSampler = Callable[[np.random.Generator], Genotype]
+CostModel = Callable[[Genotype], tuple[int, int]]
+
+
+class TransformEnv(gym.Env[Observation, npt.NDArray[np.int64]]):
+    """Architecture transformation as a one-step episode (NAT, Guo et al., 2019).
+
+    ## Description
+    An episode shows an input genotype β. The agent rewrites every edge at once; the episode ends and
+    the reward is the validation-accuracy gain of the transformed genotype α over β.
+
+    ## Action Space
+    ``MultiDiscrete([K] * E)``: one choice per edge (edges of the normal cell, then of the reduction
+    cell, each grouped by target node). NAT: K = 3 (0 keep, 1 skip, 2 null); NAT++: K = 13 (the
+    resulting op, see :data:`nat_env.ops.NATPP_OPS`). The legal choices are in
+    ``observation["action_mask"]`` and :meth:`action_masks`. A wrong shape or an out-of-range value
+    raises ``ValueError``; an in-range choice the mask forbids keeps that edge unchanged (``on_illegal=
+    "keep"``, the default, for learners that ignore masks; counted in ``info["illegal_edges"]``) or
+    raises (``on_illegal="raise"``).
+
+    ## Observation Space
+    A ``Dict`` of fixed-shape arrays describing β's cell graph (see :mod:`nat_env.encoding`).
+
+    ## Rewards
+    ``acc(α) − acc(β)`` as a fraction in [-1, 1], both measured by the evaluator on the same validation
+    data. Test accuracies never enter the reward.
+
+    ## Starting State
+    β is drawn from the sampler, or fixed with ``reset(options={"genotype": ...})`` (a genotype, a
+    published name or genotype text).
+
+    ## Episode End
+    After one step (``terminated=True``). The observation returned by ``step`` encodes α.
+
+    ## Info
+    ``reset``: ``beta`` (text). ``step``: ``beta`` and ``alpha`` (text), ``acc_beta`` and ``acc_alpha``
+    (validation fractions), ``changed_edges``, ``alpha_equals_beta``, the evaluator's extras suffixed
+    ``_beta``/``_alpha`` and, with a cost model, ``params_*`` and ``madds_*``.
+
+    ## Arguments
+    evaluator, sampler, transitions, encoder, cost (optional), on_illegal, render_mode (``ansi`` or
+    None).
+
+    ## Version History
+    * v0: initial version.
+    """
+
+    metadata = {"render_modes": ["ansi"]}  # noqa: RUF012 - Gymnasium's convention
+
+    def __init__(
+        self,
+        evaluator: Evaluator,
+        sampler: InputSampler | GenotypeSampler,
+        transitions: Transitions,
+        encoder: GraphEncoder,
+        cost: CostModel | None = None,
+        on_illegal: IllegalPolicy = "keep",
+        render_mode: str | None = None,
+    ) -> None:
+        if render_mode is not None and render_mode not in self.metadata["render_modes"]:
+            raise ValueError(f"render_mode must be one of {self.metadata['render_modes']} or None")
+        self.evaluator = evaluator
+        self.sampler: InputSampler = sampler.sample if isinstance(sampler, GenotypeSampler) else sampler
+        self.transitions = transitions
+        self.encoder = encoder
+        self.cost = cost
+        self.on_illegal: IllegalPolicy = on_illegal
+        self.render_mode = render_mode
+        self.observation_space = encoder.observation_space()  # type: ignore[assignment]
+        self.action_space = spaces.MultiDiscrete(np.full(encoder.n_edges, transitions.n_choices, np.int64))
+        self._beta: Genotype | None = None
+        self._alpha: Genotype | None = None
+        self._mask: npt.NDArray[np.bool_] | None = None
+
+    @property
+    def beta(self) -> Genotype:
+        """The current input genotype."""
+        if self._beta is None:
+            raise RuntimeError("call reset() before using the environment")
+        return self._beta
+
+    def reset(
+        self, *, seed: int | None = None, options: dict[str, Any] | None = None
+    ) -> tuple[Observation, dict[str, Any]]:
+        super().reset(seed=seed)
+        spec = (options or {}).get("genotype")
+        beta = self.sampler(self.np_random) if spec is None else resolve(spec)
+        self.encoder.check(beta)
+        self._beta, self._alpha = beta, None
+        self._mask = self.transitions.mask(beta)
+        return self.encoder.encode(beta), {"beta": str(beta)}
+
+    def action_masks(self) -> npt.NDArray[np.bool_]:
+        """The flat legal-choice mask of the current β, edge-major (for sb3-contrib's MaskablePPO)."""
+        if self._mask is None:
+            raise RuntimeError("call reset() before action_masks()")
+        return self._mask.reshape(-1).copy()
+
+    def step(self, action: npt.NDArray[np.int64]) -> tuple[Observation, float, bool, bool, dict[str, Any]]:
+        beta = self.beta
+        assert self._mask is not None
+        mask = self._mask
+        alpha = self.transitions.apply(beta, action, self.on_illegal)
+        self._alpha = alpha
+        eval_beta, eval_alpha = self.evaluator.evaluate([beta, alpha])
+        reward = float(eval_alpha.accuracy - eval_beta.accuracy)
+        info: dict[str, Any] = {
+            "beta": str(beta),
+            "alpha": str(alpha),
+            "acc_beta": eval_beta.accuracy,
+            "acc_alpha": eval_alpha.accuracy,
+            "changed_edges": list(changed_edges(beta, alpha)),
+            "alpha_equals_beta": alpha == beta,
+            "illegal_edges": int(np.sum(~mask[np.arange(mask.shape[0]), np.asarray(action, np.int64)])),
+        }
+        for key, value in eval_beta.extra.items():
+            info[f"{key}_beta"] = value
+        for key, value in eval_alpha.extra.items():
+            info[f"{key}_alpha"] = value
+        if self.cost is not None:
+            info["params_beta"], info["madds_beta"] = self.cost(beta)
+            info["params_alpha"], info["madds_alpha"] = self.cost(alpha)
+        return self.encoder.encode(alpha), reward, True, False, info
+
+    def render(self) -> str | None:
+        if self.render_mode != "ansi":
+            return None
+        lines = [f"beta:  {self.beta}"]
+        if self._alpha is not None:
+            lines.append(f"alpha: {self._alpha}")
+        return "\n".join(lines)

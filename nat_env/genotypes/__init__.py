@@ -1,0 +1,74 @@
+"""Genotypes: the immutable architecture type, its text formats and the published cells by name.
+
+Example:
+    >>> from nat_env import genotypes
+    >>> beta = genotypes.get("DARTS_V2")
+    >>> genotypes.parse(str(beta)) == beta
+    True
+"""
+
+from __future__ import annotations
+
+from nat_env.genotypes.genotype import NB201_NODES, Cell, CellStyle, Edge, Genotype, darts_cell, nb201_cell
+from nat_env.genotypes.published import PUBLISHED
+from nat_env.genotypes.text import (
+    format_darts,
+    format_nb201,
+    format_triples,
+    from_dict,
+    parse,
+    parse_nb201,
+    to_dict,
+)
+
+__all__ = [
+    "NB201_NODES",
+    "PUBLISHED",
+    "Cell",
+    "CellStyle",
+    "Edge",
+    "Genotype",
+    "darts_cell",
+    "format_darts",
+    "format_nb201",
+    "format_triples",
+    "from_dict",
+    "get",
+    "names",
+    "nb201_cell",
+    "parse",
+    "parse_nb201",
+    "resolve",
+    "to_dict",
+]
+
+
+def names() -> list[str]:
+    """Names of every published genotype, for :func:`get`."""
+    return list(PUBLISHED)
+
+
+def get(name: str) -> Genotype:
+    """A published genotype by name (``DARTS_V2``, ``NAT_DARTS``, ``VGG``, ...).
+
+    Raises:
+        KeyError: for an unknown name; the message lists the known ones.
+    """
+    try:
+        entry = PUBLISHED[name]
+    except KeyError:
+        raise KeyError(f"unknown genotype {name!r}; known: {', '.join(PUBLISHED)}") from None
+    data = {
+        key: [list(item) for item in entry[key]] if key in ("normal", "reduce") else entry[key]
+        for key in ("normal", "normal_concat", "reduce", "reduce_concat")
+    }
+    return from_dict(data, name=name)
+
+
+def resolve(spec: Genotype | str) -> Genotype:
+    """A genotype from a genotype, a published name or any text :func:`parse` reads."""
+    if isinstance(spec, Genotype):
+        return spec
+    if spec in PUBLISHED:
+        return get(spec)
+    return parse(spec)
