@@ -19,6 +19,7 @@ Shapes (``N`` nodes, ``E`` edges, ``K`` choices per edge, ``F`` = :data:`NODE_FE
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 import numpy.typing as npt
@@ -29,12 +30,14 @@ from nat_env.genotypes import NB201_NODES, Genotype
 from nat_env.transitions import Transitions
 
 NODE_FEATURES = 6
+MEMO_SIZE = 16384
+"""Encodings kept per process (NAS-Bench-201 has 15,625 cells: all of them fit)."""
 OP_IDS: dict[str, int] = {op: index for index, op in enumerate(_ops.ALL_OPS)}
 
 Observation = dict[str, npt.NDArray[np.generic]]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class GraphEncoder:
     """Encodes genotypes of one shape for one set of transitions.
 
@@ -92,7 +95,10 @@ class GraphEncoder:
             )
 
     def encode(self, genotype: Genotype) -> Observation:
-        """The observation of a genotype (fresh arrays on every call)."""
+        """The observation of a genotype (fresh arrays on every call; encodings are memoised)."""
+        return {key: value.copy() for key, value in _encode_memo(self, genotype).items()}
+
+    def _encode(self, genotype: Genotype) -> Observation:
         self.check(genotype)
         _, nodes_per_cell, _ = self.cell_layout
         n = self.n_graph_nodes
@@ -129,3 +135,8 @@ class GraphEncoder:
             "edge_cell": edge_cell,
             "action_mask": mask,
         }
+
+
+@lru_cache(maxsize=MEMO_SIZE)
+def _encode_memo(encoder: GraphEncoder, genotype: Genotype) -> Observation:
+    return encoder._encode(genotype)

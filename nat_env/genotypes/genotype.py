@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
+from functools import cached_property
 from typing import Literal
 
 from nat_env import ops as _ops
@@ -74,7 +75,7 @@ class Cell:
         """Number of nodes, inputs included."""
         return max(edge.target for edge in self.edges) + 1
 
-    @property
+    @cached_property
     def ops(self) -> tuple[str, ...]:
         """The op of every edge, in edge order."""
         return tuple(edge.op for edge in self.edges)
@@ -85,6 +86,14 @@ class Cell:
             raise ValueError(f"expected {len(self.edges)} ops, got {len(ops)}")
         edges = tuple(replace(edge, op=op) for edge, op in zip(self.edges, ops, strict=True))
         return Cell(edges, self.concat, self.style)
+
+    @cached_property
+    def _live(self) -> frozenset[int]:
+        live = set(range(self.n_inputs))
+        for edge in self.edges:  # edges are grouped by increasing target
+            if edge.op != "none" and edge.source in live:
+                live.add(edge.target)
+        return frozenset(live)
 
     def live_nodes(self) -> frozenset[int]:
         """Nodes that carry a signal: the inputs, and every node with a non-null edge from a live node.
@@ -207,15 +216,15 @@ class Genotype:
         """The cells in action order: (normal, reduce) or (normal,)."""
         return (self.normal,) if self.reduce is None else (self.normal, self.reduce)
 
-    @property
+    @cached_property
     def edges(self) -> tuple[Edge, ...]:
         """All edges in action order (normal cell first)."""
         return tuple(edge for cell in self.cells for edge in cell.edges)
 
-    @property
+    @cached_property
     def ops(self) -> tuple[str, ...]:
         """The op of every edge in action order."""
-        return tuple(edge.op for edge in self.edges)
+        return tuple(op for cell in self.cells for op in cell.ops)
 
     def with_ops(self, ops: Sequence[str]) -> Genotype:
         """The same genotype with new ops on its edges (in action order); the name is dropped."""
@@ -238,10 +247,14 @@ class Genotype:
         """The same genotype with another label."""
         return replace(self, name=name)
 
-    def __str__(self) -> str:
+    @cached_property
+    def _text(self) -> str:
         from nat_env.genotypes.text import format_darts, format_nb201
 
         return format_nb201(self) if self.space == "nb201" else format_darts(self)
+
+    def __str__(self) -> str:
+        return self._text
 
 
 def darts_cell(edges: Iterable[tuple[str, int, int]], concat: Iterable[int]) -> Cell:

@@ -1,0 +1,49 @@
+"""Tests of the pictures: PNG and SVG files are written, and a diff highlights the changed edges."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pytest
+
+from nat_env import genotypes
+from nat_env.genotypes import Genotype, nb201_cell
+
+pytest.importorskip("matplotlib")
+
+from nat_env.render import HIGHLIGHT, render, render_diff
+
+
+@pytest.mark.parametrize("suffix", [".png", ".svg"])
+def test_render_writes_a_file(tmp_path: Path, suffix: str) -> None:
+    path = render(genotypes.get("DARTS_V2"), tmp_path / f"darts{suffix}")
+    assert path == tmp_path / f"darts{suffix}"
+    assert path.stat().st_size > 1000
+
+
+def test_render_nb201_and_dead_nodes(tmp_path: Path) -> None:
+    cell = nb201_cell(["none", "conv_3x3", "skip_connect", "none", "conv_1x1", "avg_pool_3x3"])
+    assert render(Genotype(cell), tmp_path / "nb201.png").stat().st_size > 1000
+    assert render(genotypes.get("VGG"), tmp_path / "vgg.svg").read_text().startswith("<?xml")
+
+
+def test_diff_highlights_changed_edges(tmp_path: Path) -> None:
+    beta, alpha = genotypes.get("DARTS_V2"), genotypes.get("NAT_DARTS")
+    svg = render_diff(beta, alpha, tmp_path / "diff.svg").read_text()
+    assert HIGHLIGHT in svg
+    unchanged = render_diff(beta, beta, tmp_path / "same.svg").read_text()
+    assert HIGHLIGHT not in unchanged
+
+
+def test_bad_inputs(tmp_path: Path) -> None:
+    with pytest.raises(ValueError, match=r"\.png or \.svg"):
+        render(genotypes.get("DARTS_V2"), tmp_path / "darts.pdf")
+    with pytest.raises(ValueError, match="same cells"):
+        render_diff(genotypes.get("DARTS_V2"), genotypes.get("ENAS"), tmp_path / "diff.png")
+
+
+def test_missing_matplotlib_names_the_extra(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(sys.modules, "matplotlib.figure", None)
+    with pytest.raises(ImportError, match=r"pip install nat-gym\[plot\]"):
+        render(genotypes.get("DARTS_V2"), tmp_path / "darts.png")
