@@ -1,0 +1,85 @@
+"""Supernet checkpoints: atomic writes, ``weights_only`` loads, refusal of a foreign configuration.
+
+Data flow: a trained supernet's weights and the configuration that produced them → a file in the cache
+directory named by the configuration's hash → back into a frozen supernet for a stationary MDP.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import tempfile
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import torch
+
+
+class CheckpointMismatch(ValueError):
+    """A checkpoint was written for another configuration; the message names the differing keys."""
+
+
+def config_hash(config: Mapping[str, Any]) -> str:
+    """A short, stable digest of a JSON-serialisable configuration."""
+    text = json.dumps(config, sort_keys=True, default=str)
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+def _plain(config: Mapping[str, Any]) -> dict[str, Any]:
+    """The configuration as JSON would give it back (tuples become lists)."""
+    result: dict[str, Any] = json.loads(json.dumps(config, sort_keys=True, default=str))
+    return result
+
+
+def save_checkpoint(
+    path: str | os.PathLike[str], state_dict: Mapping[str, torch.Tensor], config: Mapping[str, Any]
+) -> None:
+    """Write weights and their configuration atomically (temporary file, then ``os.replace``).
+
+    Args:
+        path: destination file.
+        state_dict: tensors to store.
+        config: JSON-serialisable configuration that produced the weights.
+    """
+    target = Path(path)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    payload = {"config_json": json.dumps(_plain(config), sort_keys=True), "state_dict": dict(state_dict)}
+    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            torch.save(payload, handle)
+        os.replace(tmp, target)
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+
+
+def load_checkpoint(
+    path: str | os.PathLike[str], config: Mapping[str, Any], map_location: str | torch.device = "cpu"
+) -> dict[str, torch.Tensor]:
+    """Load weights written by :func:`save_checkpoint` for exactly ``config``.
+
+    Loads with ``torch.load(..., weights_only=True)`` (no arbitrary unpickling).
+
+    Raises:
+        CheckpointMismatch: when the stored configuration differs; the message lists each differing key
+            with the stored and the requested value.
+    """
+    payload = torch.load(path, map_location=map_location, weights_only=True)
+    stored: dict[str, Any] = json.loads(payload["config_json"])
+    wanted = _plain(config)
+    if stored != wanted:
+        keys = sorted(set(stored) | set(wanted))
+        differences = [
+            f"{key}: checkpoint {stored.get(key, '<absent>')!r} vs requested {wanted.get(key, '<absent>')!r}"
+            for key in keys
+            if stored.get(key, "<absent>") != wanted.get(key, "<absent>")
+        ]
+        raise CheckpointMismatch(
+            f"checkpoint {path} was written for another configuration; differing keys: "
+            + "; ".join(differences)
+        )
+    state: dict[str, torch.Tensor] = payload["state_dict"]
+    return state

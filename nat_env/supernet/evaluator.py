@@ -1,0 +1,142 @@
+"""The supernet evaluator: validation accuracy of genotypes on shared weights, the reward's two terms.
+
+Data flow: genotypes (β and α of one or many episodes) + a window of the 60% rewards split →
+:class:`SupernetEvaluator` → :class:`nat_env.evaluation.Evaluation` per genotype → reward acc(α) − acc(β).
+
+All genotypes of one :meth:`SupernetEvaluator.evaluate` call are scored on the same un-augmented images
+(paired rewards, NAT.md mistake 3), under ``torch.inference_mode()``. Successive calls take successive
+windows of a seeded permutation of the rewards split, so rewards cycle through all of it.
+
+How many images: a reward is a paired difference. If α and β disagree (one right, the other wrong) on a
+fraction ``p`` of images, the standard deviation of acc(α) − acc(β) over ``n`` images is about
+``sqrt(p / n)``. Neighbouring architectures on a shared supernet disagree on roughly 10-30% of images,
+so ``n = 3072`` (12 chunks of 256) keeps the reward's noise below one accuracy point (0.99 points at
+``p = 0.3``, 0.57 at ``p = 0.1``); the paper's single batch of 64 images has a noise of 4-7 points.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import torch
+
+from nat_env.data import CifarData
+from nat_env.evaluation import Evaluation
+from nat_env.genotypes import Genotype
+from nat_env.supernet.model import Supernet
+from nat_env.supernet.training import FastOptions
+
+DEFAULT_REWARD_IMAGES = 3072
+"""Images per evaluation call (see the module docstring for the noise argument)."""
+
+
+class SupernetEvaluator:
+    """Scores genotypes with a shared supernet on windows of the validation (rewards) split.
+
+    Several evaluators may share one supernet and one data set (one per environment); each keeps its own
+    window rotation, reset by :meth:`seed`.
+
+    Args:
+        supernet: the weights (frozen in ``pretrained`` mode, trained between calls in ``online`` mode).
+        data: images; only the rewards split is read.
+        reward_images: images per call (clamped to the split's size).
+        eval_batch_size: images per forward chunk; batch norm normalises with each chunk's statistics, so
+            the chunk size is part of the reward's definition.
+        seed: seed of the window rotation.
+        options: speed options.
+        share_stem: run the architecture-independent stem once per chunk for all genotypes.
+        deduplicate: evaluate genotypes that compute the same function (equal after pruning) once.
+    """
+
+    def __init__(
+        self,
+        supernet: Supernet,
+        data: CifarData,
+        *,
+        reward_images: int = DEFAULT_REWARD_IMAGES,
+        eval_batch_size: int = 256,
+        seed: int = 0,
+        options: FastOptions | None = None,
+        share_stem: bool = True,
+        deduplicate: bool = True,
+    ) -> None:
+        if reward_images < 1 or eval_batch_size < 1:
+            raise ValueError("reward_images and eval_batch_size must be positive")
+        self.supernet, self.data = supernet, data
+        self.reward_images = min(reward_images, len(data.reward_labels))
+        self.eval_batch_size = eval_batch_size
+        self.options = options or FastOptions()
+        self.options.prepare(supernet, data.device)
+        self.share_stem, self.deduplicate = share_stem, deduplicate
+        self.calls = 0
+        self._prefetched: tuple[tuple[Genotype, ...], list[Evaluation]] | None = None
+        self.seed(seed)
+
+    def seed(self, seed: int) -> None:
+        """Restart the window rotation from a seeded permutation of the rewards split."""
+        order = np.random.default_rng(seed).permutation(len(self.data.reward_labels))
+        self._order = torch.from_numpy(order).to(self.data.device)
+        self._cursor = 0
+
+    def next_window(self) -> torch.Tensor:
+        """Indices (into the rewards split) of the next ``reward_images`` images, wrapping around."""
+        n = len(self._order)
+        stop = self._cursor + self.reward_images
+        index = self._order[self._cursor : stop]
+        if stop > n:
+            index = torch.cat([index, self._order[: stop - n]])
+        self._cursor = stop % n
+        return index
+
+    def provide(self, genotypes: Sequence[Genotype], evaluations: Sequence[Evaluation]) -> None:
+        """Hand over evaluations computed elsewhere (a grouped pass); the next matching call returns them."""
+        self._prefetched = (tuple(genotypes), list(evaluations))
+
+    def evaluate(self, genotypes: Sequence[Genotype]) -> list[Evaluation]:
+        """Validation accuracy of every genotype on the same window of the rewards split."""
+        if self._prefetched is not None:
+            keys, evaluations = self._prefetched
+            self._prefetched = None
+            if keys == tuple(genotypes):
+                return evaluations
+        for genotype in genotypes:
+            self.supernet.check(genotype)
+        index = self.next_window()
+        self.calls += 1
+        accuracies = self.accuracies(
+            genotypes, self.data.reward_images[index], self.data.reward_labels[index]
+        )
+        extra = {"reward_images": float(len(index))}
+        return [Evaluation(accuracy, extra) for accuracy in accuracies]
+
+    def accuracies(
+        self, genotypes: Sequence[Genotype], images: torch.Tensor, labels: torch.Tensor
+    ) -> list[float]:
+        """Accuracy of each genotype on uint8 ``images`` (one host sync unless configured otherwise).
+
+        Shapes:
+            ``images``: ``(N, 3, S, S)`` uint8; ``labels``: ``(N,)`` int64.
+        """
+        keys = [g.pruned() if self.deduplicate else g for g in genotypes]
+        unique = list(dict.fromkeys(keys)) if self.deduplicate else keys
+        device = self.data.device
+        correct = torch.zeros(len(unique), dtype=torch.int64, device=device)
+        self.supernet.eval()
+        with torch.inference_mode(), self.options.autocast(device):
+            for start in range(0, len(labels), self.eval_batch_size):
+                x = self.options.images(self.data.normalize(images[start : start + self.eval_batch_size]))
+                y = labels[start : start + self.eval_batch_size]
+                stem = self.supernet.forward_stem(x) if self.share_stem else None
+                for i, genotype in enumerate(unique):
+                    hidden = stem if stem is not None else self.supernet.forward_stem(x)
+                    logits = self.supernet.forward_cells(hidden, genotype)
+                    correct[i] += (logits.argmax(1) == y).sum()
+                    if self.options.sync_every_batch:
+                        correct[i].item()
+        counts = correct.tolist()
+        position = {key: i for i, key in enumerate(unique)} if self.deduplicate else None
+        n = max(len(labels), 1)
+        if position is None:
+            return [c / n for c in counts]
+        return [counts[position[key]] / n for key in keys]

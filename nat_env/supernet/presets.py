@@ -1,0 +1,88 @@
+"""Named sizes of the CIFAR-10 supernet environment: the paper's and a tiny one for CPU tests."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Preset:
+    """Sizes of data, supernet and budgets.
+
+    Attributes:
+        layers: DARTS cells (the paper's supernet: 8).
+        channels: DARTS initial channels (20).
+        n_nodes: intermediate nodes per DARTS cell.
+        nb201_layers: NAS-Bench-201 cells per stage (5 in the benchmark's network).
+        nb201_channels: NAS-Bench-201 stem channels (16).
+        image_size: image side; smaller than 32 downsamples once on the device.
+        batch_size: supernet training batch (64).
+        max_train_images: training images used before the 40/60 split (``None``: all 50,000).
+        max_test_images: test images kept for reporting (``None``: all 10,000).
+        warmup_steps: pre-training steps of the ``pretrained`` mode (10,000 = 32 epochs of the 20,000
+            weight images at batch 64, a third of the paper's 100 epochs).
+        reward_images: images per reward evaluation.
+        eval_batch_size: images per evaluation chunk (batch-norm statistics are per chunk).
+        online_epochs: cosine horizon of the ``online`` mode, in passes over the weights split.
+    """
+
+    layers: int
+    channels: int
+    n_nodes: int
+    nb201_layers: int
+    nb201_channels: int
+    image_size: int
+    batch_size: int
+    max_train_images: int | None
+    max_test_images: int | None
+    warmup_steps: int
+    reward_images: int
+    eval_batch_size: int
+    online_epochs: int
+
+
+PRESETS: dict[str, Preset] = {
+    "paper": Preset(
+        layers=8,
+        channels=20,
+        n_nodes=4,
+        nb201_layers=5,
+        nb201_channels=16,
+        image_size=32,
+        batch_size=64,
+        max_train_images=None,
+        max_test_images=None,
+        warmup_steps=10_000,
+        reward_images=3072,
+        eval_batch_size=256,
+        online_epochs=100,
+    ),
+    "tiny": Preset(
+        layers=3,
+        channels=8,
+        n_nodes=4,
+        nb201_layers=1,
+        nb201_channels=8,
+        image_size=16,
+        batch_size=32,
+        max_train_images=500,
+        max_test_images=200,
+        warmup_steps=30,
+        reward_images=128,
+        eval_batch_size=64,
+        online_epochs=10,
+    ),
+}
+"""The named presets."""
+
+
+def get_preset(name: str) -> Preset:
+    """A preset by name.
+
+    Raises:
+        KeyError: for an unknown name; the message lists the known ones.
+    """
+    try:
+        return PRESETS[name]
+    except KeyError:
+        raise KeyError(f"unknown preset {name!r}; known: {', '.join(PRESETS)}") from None

@@ -1,0 +1,286 @@
+"""Supernet training: SGD on shared weights over random genotypes, pre-trained and frozen, or online.
+
+Data flow: augmented batches of the 40% weights split + a random genotype per batch → :class:`Supernet`
+→ cross-entropy → SGD (Guo et al., 2019, Algorithm 1, step 1). Two modes:
+
+* ``pretrained`` (:func:`pretrain`): warm up for a fixed budget of steps on genotypes from a mixture of
+  samplers (the paper's uniform one plus null-rich and skip-rich ones, so that transformed genotypes run
+  through trained weights: NAT.md mistake 5), with a cosine schedule that decays to ``lr_min`` (mistake
+  6); cache the weights keyed by a hash of the configuration, then freeze them: a stationary MDP.
+* ``online`` (:class:`OnlineSchedule`): the paper's alternation. Per epoch the paper passes 40% of the
+  training set (20,000 images, 312 batches of 64) through the weights and 60% (30,000 images, 468
+  episodes of 64) through the policy, a ratio of 2 weight batches per 3 episodes; the environment calls
+  :meth:`OnlineSchedule.episode_done` after every episode.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterator, Sequence
+from contextlib import AbstractContextManager, nullcontext
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+from nat_env.data import CifarData
+from nat_env.genotypes import Genotype
+from nat_env.sampler import GenotypeSampler
+from nat_env.supernet.checkpoint import config_hash, load_checkpoint, save_checkpoint
+from nat_env.supernet.model import Supernet
+
+
+@dataclass(frozen=True)
+class FastOptions:
+    """Speed options of supernet passes (none changes what is computed beyond float rounding).
+
+    Attributes:
+        channels_last: NHWC memory format for weights and activations.
+        bf16: bfloat16 autocast (batch norm statistics stay in float32); CUDA only.
+        cudnn_benchmark: let cuDNN pick the fastest kernels per shape.
+        sync_every_batch: read the loss / correct count back to the host after every batch (the slow,
+            naive way; off means one host sync per call).
+    """
+
+    channels_last: bool = False
+    bf16: bool = False
+    cudnn_benchmark: bool = False
+    sync_every_batch: bool = False
+
+    @classmethod
+    def for_device(cls, device: torch.device) -> FastOptions:
+        """All fast options on CUDA; on CPU channels_last and bf16 do not pay off, so they stay off."""
+        cuda = device.type == "cuda"
+        return cls(channels_last=cuda, bf16=cuda, cudnn_benchmark=cuda)
+
+    def autocast(self, device: torch.device) -> AbstractContextManager[Any]:
+        """The autocast context for a pass on ``device``."""
+        if self.bf16 and device.type == "cuda":
+            return torch.autocast("cuda", dtype=torch.bfloat16)
+        return nullcontext()
+
+    def prepare(self, supernet: Supernet, device: torch.device) -> None:
+        """Apply the memory format and the backend settings."""
+        if self.cudnn_benchmark:
+            torch.backends.cudnn.benchmark = True
+        if self.channels_last:
+            supernet.to(memory_format=torch.channels_last)
+
+    def images(self, x: torch.Tensor) -> torch.Tensor:
+        """Images in the configured memory format."""
+        return x.contiguous(memory_format=torch.channels_last) if self.channels_last else x
+
+
+@dataclass(frozen=True)
+class TrainingConfig:
+    """Supernet SGD (the authors' defaults) and the warm-up genotype mixture.
+
+    Attributes:
+        batch_size: images per step (64 in the paper).
+        lr: initial learning rate.
+        lr_min: the cosine schedule's final learning rate.
+        momentum: SGD momentum.
+        weight_decay: SGD weight decay.
+        grad_clip: gradient-norm clip (DARTS' 5).
+        null_prob: per-edge null probability of the null-rich sampler.
+        skip_prob: per-edge skip probability of the skip-rich sampler.
+        seed: seed of the genotype draws, the shuffles and the augmentation.
+    """
+
+    batch_size: int = 64
+    lr: float = 0.01
+    lr_min: float = 0.0
+    momentum: float = 0.9
+    weight_decay: float = 3e-4
+    grad_clip: float = 5.0
+    null_prob: float = 0.3
+    skip_prob: float = 0.3
+    seed: int = 0
+
+
+class MixtureSampler:
+    """Draws each genotype from one of several samplers, chosen uniformly.
+
+    Args:
+        samplers: the components.
+    """
+
+    def __init__(self, samplers: Sequence[GenotypeSampler]) -> None:
+        self.samplers = tuple(samplers)
+
+    @classmethod
+    def warmup(
+        cls, space: str, n_nodes: int, vocabulary: str, null_prob: float, skip_prob: float
+    ) -> MixtureSampler:
+        """The paper's uniform sampler plus a null-rich and a skip-rich one (NAT.md mistake 5)."""
+        common: dict[str, Any] = {"space": space, "n_nodes": n_nodes, "vocabulary": vocabulary}
+        return cls(
+            [
+                GenotypeSampler(**common),
+                GenotypeSampler(**common, null_prob=null_prob),
+                GenotypeSampler(**common, skip_prob=skip_prob),
+            ]
+        )
+
+    def sample(self, rng: np.random.Generator) -> Genotype:
+        """One genotype."""
+        return self.samplers[int(rng.integers(len(self.samplers)))].sample(rng)
+
+
+def cosine_lr(step: int, total_steps: int, lr: float, lr_min: float) -> float:
+    """Cosine annealing from ``lr`` at step 0 to ``lr_min`` at ``total_steps`` (then constant)."""
+    progress = min(step, total_steps) / max(total_steps, 1)
+    return lr_min + 0.5 * (lr - lr_min) * (1.0 + math.cos(math.pi * progress))
+
+
+class SupernetTrainer:
+    """SGD on the supernet's shared weights, one random genotype per batch.
+
+    Args:
+        supernet: the weights to train.
+        data: images (the weights split is used).
+        sampler: genotypes to train on.
+        config: optimiser settings.
+        total_steps: the cosine schedule's horizon.
+        options: speed options.
+    """
+
+    def __init__(
+        self,
+        supernet: Supernet,
+        data: CifarData,
+        sampler: MixtureSampler | GenotypeSampler,
+        config: TrainingConfig,
+        total_steps: int,
+        options: FastOptions | None = None,
+    ) -> None:
+        self.supernet, self.data, self.sampler, self.config = supernet, data, sampler, config
+        self.total_steps = total_steps
+        self.options = options or FastOptions()
+        self.options.prepare(supernet, data.device)
+        self.optimizer = torch.optim.SGD(
+            supernet.parameters(), lr=config.lr, momentum=config.momentum, weight_decay=config.weight_decay
+        )
+        self.generator = torch.Generator(device=data.device).manual_seed(config.seed)
+        self.rng = np.random.default_rng(config.seed)
+        self.steps_done = 0
+        self._batches: Iterator[tuple[torch.Tensor, torch.Tensor]] = data.weights_batches(
+            config.batch_size, self.generator
+        )
+
+    @property
+    def steps_per_epoch(self) -> int:
+        """Batches in one pass over the weights split."""
+        return len(self.data.weights_labels) // self.config.batch_size
+
+    def train_steps(self, steps: int) -> float:
+        """Run ``steps`` SGD steps; returns the mean training loss (one host sync unless configured)."""
+        if steps <= 0:
+            return float("nan")
+        self.supernet.train()
+        device = self.data.device
+        total = torch.zeros((), device=device)
+        for _ in range(steps):
+            for group in self.optimizer.param_groups:
+                group["lr"] = cosine_lr(self.steps_done, self.total_steps, self.config.lr, self.config.lr_min)
+            genotype = self.sampler.sample(self.rng)
+            images, labels = next(self._batches)
+            with self.options.autocast(device):
+                logits = self.supernet(self.options.images(images), genotype)
+            loss = F.cross_entropy(logits.float(), labels)
+            self.optimizer.zero_grad(set_to_none=True)
+            loss.backward()  # type: ignore[no-untyped-call]
+            torch.nn.utils.clip_grad_norm_(self.supernet.parameters(), self.config.grad_clip)
+            self.optimizer.step()
+            self.steps_done += 1
+            total += loss.detach()
+            if self.options.sync_every_batch:
+                total.item()
+        return float(total.item()) / steps
+
+
+class OnlineSchedule:
+    """Interleaves supernet training with episodes: ``batches`` SGD steps every ``every`` episodes.
+
+    The default 2 per 3 is the paper's ratio (312 weight batches to 468 reward batches per epoch).
+
+    Args:
+        trainer: the trainer to advance.
+        batches: SGD steps per period.
+        every: episodes per period.
+    """
+
+    def __init__(self, trainer: SupernetTrainer, batches: int = 2, every: int = 3) -> None:
+        if batches < 0 or every < 1:
+            raise ValueError("batches must be >= 0 and every >= 1")
+        self.trainer, self.batches, self.every = trainer, batches, every
+        self.episodes = 0
+        self.trained = 0
+
+    def episode_done(self, count: int = 1) -> int:
+        """Record finished episodes and train the steps now due; returns the steps run."""
+        self.episodes += count
+        due = (self.episodes // self.every) * self.batches - self.trained
+        if due > 0:
+            self.trainer.train_steps(due)
+            self.trained += due
+        return max(due, 0)
+
+
+def training_signature(
+    supernet: Supernet, data: CifarData, config: TrainingConfig, steps: int
+) -> dict[str, Any]:
+    """The configuration that determines pre-trained weights (the checkpoint key)."""
+    return {
+        "supernet": supernet.config.to_dict(),
+        "data": data.fingerprint,
+        "training": asdict(config),
+        "warmup_steps": steps,
+        "format": 1,
+    }
+
+
+def pretrain(
+    supernet: Supernet,
+    data: CifarData,
+    config: TrainingConfig,
+    steps: int,
+    cache_dir: str | Path | None,
+    options: FastOptions | None = None,
+) -> Path | None:
+    """Warm up ``supernet`` for ``steps`` steps (or load the cached result), then freeze it.
+
+    Args:
+        supernet: the weights to train in place.
+        data: images.
+        config: optimiser and sampler settings.
+        steps: warm-up budget (also the cosine horizon).
+        cache_dir: where checkpoints are cached (``supernet-<hash>.pt``); ``None`` disables caching.
+        options: speed options.
+
+    Returns:
+        The checkpoint path, or ``None`` without a cache directory.
+    """
+    signature = training_signature(supernet, data, config, steps)
+    path = Path(cache_dir) / f"supernet-{config_hash(signature)}.pt" if cache_dir is not None else None
+    if path is not None and path.is_file():
+        supernet.load_state_dict(load_checkpoint(path, signature, map_location=data.device), strict=True)
+        (options or FastOptions()).prepare(supernet, data.device)
+    else:
+        sampler = MixtureSampler.warmup(
+            supernet.config.space,
+            supernet.config.n_nodes,
+            supernet.config.vocabulary,
+            config.null_prob,
+            config.skip_prob,
+        )
+        trainer = SupernetTrainer(supernet, data, sampler, config, steps, options)
+        trainer.train_steps(steps)
+        if path is not None:
+            save_checkpoint(path, supernet.state_dict(), signature)
+    supernet.eval()
+    supernet.requires_grad_(False)
+    return path

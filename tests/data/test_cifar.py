@@ -1,0 +1,110 @@
+from __future__ import annotations
+
+import sys
+import types
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+
+from nat_env.data import CIFAR10_CLASSES, CifarData, DataError, load_cifar10, split_indices
+from nat_env.data import cifar as cifar_module
+
+
+@pytest.mark.parametrize("kind", ["tree", "tarball"])
+def test_loads_both_formats_and_caches(
+    kind: str, image_tree: Path, image_tarball: Path, tmp_path: Path
+) -> None:
+    source = image_tree if kind == "tree" else image_tarball
+    arrays = load_cifar10(archive=source, cache_dir=tmp_path)
+    assert arrays.train_images.shape == (200, 32, 32, 3)
+    assert arrays.train_images.dtype == np.uint8
+    assert arrays.test_images.shape == (30, 32, 32, 3)
+    assert arrays.classes == CIFAR10_CLASSES
+    assert sorted(np.bincount(arrays.train_labels).tolist()) == [20] * 10
+    assert len(list(tmp_path.glob("*.npz"))) == 1
+
+    def no_decode(*args: object) -> None:
+        raise AssertionError("decoded again instead of reading the cache")
+
+    original = cifar_module._decode
+    cifar_module._decode = no_decode  # type: ignore[assignment]
+    try:
+        again = load_cifar10(archive=source, cache_dir=tmp_path)
+    finally:
+        cifar_module._decode = original
+    np.testing.assert_array_equal(again.train_images, arrays.train_images)
+
+
+def test_env_vars_find_the_data(image_tarball: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("NAT_CIFAR10_ARCHIVE", str(image_tarball))
+    assert load_cifar10(cache_dir=tmp_path).train_labels.shape == (200,)
+    monkeypatch.delenv("NAT_CIFAR10_ARCHIVE")
+    monkeypatch.setenv("NAT_DATA_DIR", str(image_tarball))
+    assert load_cifar10(cache_dir=tmp_path).test_labels.shape == (30,)
+
+
+def test_split_is_40_60_and_disjoint() -> None:
+    weights, rewards = split_indices(50_000, seed=0)
+    assert len(weights) == 20_000
+    assert len(rewards) == 30_000
+    assert not set(weights.tolist()) & set(rewards.tolist())
+    w2, _ = split_indices(50_000, seed=0)
+    np.testing.assert_array_equal(weights, w2)
+
+
+def test_device_data_has_no_test_images_in_rewards(image_tree: Path, tmp_path: Path) -> None:
+    arrays = load_cifar10(archive=image_tree, cache_dir=tmp_path)
+    data = CifarData(arrays, image_size=16, max_train_images=100)
+    assert len(data.weights_labels) == 40
+    assert len(data.reward_labels) == 60
+    assert data.reward_images.shape == (60, 3, 16, 16)
+    assert data.reward_images.dtype == torch.uint8
+    # rewards are training images: every reward image equals a (downsampled) training image
+    assert set(data.reward_indices.tolist()) <= set(range(len(arrays.train_labels)))
+    assert not set(data.reward_indices.tolist()) & set(data.weights_indices.tolist())
+    generator = torch.Generator().manual_seed(0)
+    x, y = next(data.weights_batches(8, generator))
+    assert x.shape == (8, 3, 16, 16)
+    assert x.dtype == torch.float32
+    assert y.shape == (8,)
+    assert abs(float(data.normalize(data.reward_images).mean())) < 3
+
+
+def test_missing_data_names_the_root(tmp_path: Path) -> None:
+    root = tmp_path / "nowhere"
+    root.mkdir()
+    with pytest.raises(DataError, match="nowhere"):
+        load_cifar10(root, cache_dir=tmp_path / "cache", download=False)
+    with pytest.raises(DataError, match=r"missing\.tar\.gz"):
+        load_cifar10(archive=tmp_path / "missing.tar.gz", cache_dir=tmp_path)
+
+
+def test_corrupt_data_names_the_root(image_tree: Path, tmp_path: Path) -> None:
+    bad = tmp_path / "bad"
+    for split in ("train", "test"):
+        (bad / split / "cat").mkdir(parents=True)
+        (bad / split / "cat" / "0000.jpg").write_bytes(b"not a jpeg")
+    with pytest.raises(DataError, match="bad"):
+        load_cifar10(archive=bad, cache_dir=tmp_path / "cache")
+    broken = tmp_path / "broken.tar.gz"
+    broken.write_bytes(b"\x1f\x8b garbage")
+    with pytest.raises(DataError, match="broken"):
+        load_cifar10(archive=broken, cache_dir=tmp_path / "cache")
+
+
+def test_torchvision_path(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    class FakeCIFAR10:
+        def __init__(self, root: str, train: bool, download: bool) -> None:
+            n = 20 if train else 5
+            self.data = np.zeros((n, 32, 32, 3), np.uint8)
+            self.targets = [i % 10 for i in range(n)]
+            self.classes = list(CIFAR10_CLASSES)
+
+    fake = types.ModuleType("torchvision.datasets")
+    fake.CIFAR10 = FakeCIFAR10  # type: ignore[attr-defined]
+    monkeypatch.setitem(sys.modules, "torchvision.datasets", fake)
+    arrays = load_cifar10(tmp_path / "root", cache_dir=tmp_path)
+    assert arrays.train_images.shape == (20, 32, 32, 3)
+    assert arrays.source.startswith("torchvision:")

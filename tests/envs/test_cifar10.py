@@ -1,0 +1,134 @@
+"""The NAT-CIFAR10 environment on generated images (fast) and on the shared JPEG copy (slow)."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import gymnasium as gym
+import numpy as np
+import pytest
+import torch
+from gymnasium.utils.env_checker import check_env as gym_check_env
+from stable_baselines3.common.env_checker import check_env as sb3_check_env
+
+from nat_env.envs.cifar10 import Cifar10Env, clear_cache, make_cifar10_env
+from nat_env.envs.vector import SupernetVecEnv
+from tests.data.fake_cifar import write_image_tree, write_tarball
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture(scope="module", autouse=True)
+def one_thread() -> Iterator[None]:
+    # two shared CPU cores: two torch threads contend with other processes and run ~10x slower
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)
+    clear_cache()
+
+
+@pytest.fixture(scope="module")
+def archive(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    root = tmp_path_factory.mktemp("env-images")
+    tree = write_image_tree(root / "tree", train_per_class=50, test_per_class=2)
+    return write_tarball(tree, root / "fake.tar.gz")
+
+
+@pytest.fixture(scope="module")
+def cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("env-cache")
+
+
+def tiny_env(archive: Path, cache: Path, **kwargs: object) -> Cifar10Env:
+    options: dict[str, object] = {"preset": "tiny", "device": "cpu", "warmup_steps": 10, "reward_images": 64}
+    options.update(kwargs)
+    return make_cifar10_env(archive=str(archive), cache_dir=str(cache), **options)  # type: ignore[arg-type]
+
+
+def test_checkers_pass(archive: Path, cache: Path) -> None:
+    env = tiny_env(archive, cache)
+    gym_check_env(env, skip_render_check=True)
+    sb3_check_env(tiny_env(archive, cache), warn=True)
+
+
+def test_step_info_and_shared_supernet(archive: Path, cache: Path) -> None:
+    env = tiny_env(archive, cache)
+    other = tiny_env(archive, cache)
+    assert env.supernet_evaluator.supernet is other.supernet_evaluator.supernet
+    env.reset(seed=1)
+    keep = env.transitions.keep_action(env.beta)
+    _, reward, terminated, truncated, info = env.step(keep)
+    assert reward == 0.0
+    assert terminated
+    assert not truncated
+    assert info["reward_images_beta"] == 64
+    assert info["params_alpha"] == info["params_beta"] > 0
+
+
+def test_unknown_override_is_refused(archive: Path, cache: Path) -> None:
+    with pytest.raises(ValueError, match="unknown override"):
+        tiny_env(archive, cache, layerz=3)
+
+
+def test_online_mode_trains_between_episodes(archive: Path, cache: Path) -> None:
+    env = tiny_env(archive, cache, supernet_mode="online", warmup_steps=0)
+    assert env.schedule is not None
+    before = env.schedule.trainer.steps_done
+    for _ in range(3):
+        env.reset()
+        env.step(env.action_space.sample())
+    assert env.schedule.trainer.steps_done == before + 2
+
+
+def test_nat_plus_plus_and_nb201(archive: Path, cache: Path) -> None:
+    for env in (tiny_env(archive, cache, transitions="nat++"), tiny_env(archive, cache, space="nb201")):
+        env.reset(seed=0)
+        _, reward, *_ = env.step(env.action_space.sample())
+        assert -1.0 <= reward <= 1.0
+
+
+def test_vector_env_groups_evaluations(archive: Path, cache: Path) -> None:
+    vec = SupernetVecEnv([lambda: tiny_env(archive, cache) for _ in range(3)])
+    vec.seed(0)
+    obs = vec.reset()
+    assert obs["action_mask"].shape[0] == 3
+    masks = vec.action_masks()
+    assert masks.shape == (3, vec.action_space.nvec.sum())  # type: ignore[union-attr]
+    assert np.array_equal(np.stack(vec.env_method("action_masks")), masks)
+    evaluator = vec.cifar_envs[0].supernet_evaluator
+    calls = evaluator.calls
+    actions = np.stack([vec.action_space.sample() for _ in range(3)])
+    _, rewards, dones, infos = vec.step(actions)
+    assert evaluator.calls == calls + 1
+    assert vec.grouped_calls == 1
+    assert all(e.supernet_evaluator.calls == 0 for e in vec.cifar_envs[1:])
+    assert rewards.shape == (3,)
+    assert dones.all()
+    assert all("terminal_observation" in info for info in infos)
+
+
+def _real_archive() -> Path | None:
+    value = os.environ.get("NAT_CIFAR10_ARCHIVE")
+    path = Path(value) if value else REPO.parent / "shared" / "data" / "cifar10-jpeg.tar.gz"
+    return path if path.exists() else None
+
+
+@pytest.mark.slow
+def test_real_cifar10_jpeg_copy(tmp_path_factory: pytest.TempPathFactory) -> None:
+    path = _real_archive()
+    if path is None:
+        pytest.skip("the CIFAR-10 JPEG tarball is absent (set NAT_CIFAR10_ARCHIVE or put ../shared/data/)")
+    cache = tmp_path_factory.getbasetemp() / "real-cifar-cache"
+    env = make_cifar10_env(
+        archive=str(path), cache_dir=str(cache), preset="tiny", device="cpu", warmup_steps=5
+    )
+    data = env.supernet_evaluator.data
+    assert len(data.weights_labels) == 200
+    assert len(data.reward_labels) == 300
+    env.reset(seed=0)
+    _, reward, *_ = env.step(env.action_space.sample())
+    assert -1.0 <= reward <= 1.0
+    assert isinstance(gym.spaces.Dict, type)

@@ -1,0 +1,126 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+
+from nat_env import genotypes
+from nat_env.data import CifarData
+from nat_env.genotypes import Genotype, nb201_cell
+from nat_env.sampler import GenotypeSampler
+from nat_env.supernet.checkpoint import CheckpointMismatch, load_checkpoint, save_checkpoint
+from nat_env.supernet.evaluator import SupernetEvaluator
+from nat_env.supernet.model import Supernet, SupernetConfig
+from nat_env.supernet.training import (
+    FastOptions,
+    OnlineSchedule,
+    SupernetTrainer,
+    TrainingConfig,
+    cosine_lr,
+    pretrain,
+)
+
+TINY = SupernetConfig(layers=3, channels=8)
+
+
+def all_null(genotype: Genotype) -> Genotype:
+    return genotype.with_ops(["none"] * len(genotype.edges))
+
+
+def test_runs_any_genotype_with_fixed_width() -> None:
+    net = Supernet(TINY)
+    x = torch.randn(4, 3, 16, 16)
+    rng = np.random.default_rng(0)
+    sampler = GenotypeSampler(null_prob=0.4, distinct_inputs=False)
+    for genotype in [
+        genotypes.get("DARTS_V2"),
+        genotypes.get("VGG"),
+        *(sampler.sample(rng) for _ in range(5)),
+    ]:
+        assert net(x, genotype).shape == (4, 10)
+    stem = net.forward_stem(x)
+    cell = net.cells[0]
+    out = cell(stem, stem, genotypes.get("VGG").normal)
+    assert out.shape[1] == 4 * 8
+    assert torch.count_nonzero(out[:, :24]) == 0  # only the last node is a (live) concat node
+    assert not any(isinstance(b, torch.Tensor) for b in [net.cells[0].preprocess1[2].running_mean])
+
+
+def test_nb201_supernet() -> None:
+    net = Supernet(SupernetConfig(space="nb201", vocabulary="nb201", layers=1, channels=8))
+    genotype = Genotype(nb201_cell(["conv_3x3", "none", "skip_connect", "avg_pool_3x3", "none", "conv_1x1"]))
+    assert net(torch.randn(2, 3, 16, 16), genotype).shape == (2, 10)
+    with pytest.raises(ValueError, match="darts genotype"):
+        net.check(genotypes.get("DARTS_V2"))
+
+
+def test_checkpoint_roundtrip_and_mismatch(tmp_path: Path) -> None:
+    net = Supernet(TINY)
+    path = tmp_path / "ckpt" / "supernet.pt"
+    config = {"layers": 3, "channels": 8, "steps": 10}
+    save_checkpoint(path, net.state_dict(), config)
+    assert [p.name for p in path.parent.iterdir()] == ["supernet.pt"]  # no temporary file left behind
+    state = load_checkpoint(path, config)
+    other = Supernet(TINY)
+    other.load_state_dict(state, strict=True)
+    assert torch.equal(other.classifier.weight, net.classifier.weight)
+    with pytest.raises(CheckpointMismatch, match=r"channels: checkpoint 8 vs requested 16.*steps"):
+        load_checkpoint(path, {"layers": 3, "channels": 16, "steps": 11})
+
+
+def test_cosine_schedule_decays_to_minimum() -> None:
+    assert cosine_lr(0, 100, 0.01, 0.0) == pytest.approx(0.01)
+    assert cosine_lr(50, 100, 0.01, 0.0) == pytest.approx(0.005)
+    assert cosine_lr(100, 100, 0.01, 0.0) == pytest.approx(0.0)
+    assert cosine_lr(150, 100, 0.01, 1e-4) == pytest.approx(1e-4)
+
+
+def test_evaluator_pairs_images_rotates_and_deduplicates(tiny_data: CifarData) -> None:
+    net = Supernet(TINY)
+    evaluator = SupernetEvaluator(net, tiny_data, reward_images=64, eval_batch_size=32, seed=0)
+    beta = genotypes.get("DARTS_V2")
+    first = evaluator.evaluate([beta, beta, all_null(beta)])
+    assert first[0].accuracy == first[1].accuracy
+    assert first[0].extra["reward_images"] == 64
+    evaluator.seed(0)
+    assert evaluator.evaluate([beta])[0].accuracy == first[0].accuracy  # same window after reseeding
+    window = evaluator.next_window()
+    assert len(window) == 64
+    assert len(set(window.tolist())) == 64
+
+
+def test_online_schedule_ratio(tiny_data: CifarData) -> None:
+    trainer = SupernetTrainer(
+        Supernet(TINY), tiny_data, GenotypeSampler(), TrainingConfig(batch_size=16), 100
+    )
+    schedule = OnlineSchedule(trainer, batches=2, every=3)
+    steps = [schedule.episode_done() for _ in range(6)]
+    assert steps == [0, 0, 2, 0, 0, 2]
+    assert trainer.steps_done == 4
+
+
+def test_reward_sanity_after_brief_training(tiny_data: CifarData, cache_dir: Path) -> None:
+    torch.manual_seed(0)
+    net = Supernet(TINY)
+    config = TrainingConfig(batch_size=32, lr=0.05)
+    path = pretrain(
+        net,
+        tiny_data,
+        config,
+        steps=40,
+        cache_dir=cache_dir,
+        options=FastOptions.for_device(torch.device("cpu")),
+    )
+    assert path is not None
+    assert path.is_file()
+    assert not any(p.requires_grad for p in net.parameters())
+    evaluator = SupernetEvaluator(net, tiny_data, reward_images=192, eval_batch_size=64)
+    beta = genotypes.get("DARTS_V2")
+    keep, null = evaluator.evaluate([beta, all_null(beta)])
+    assert null.accuracy < keep.accuracy
+    # a second pretrain with the same configuration loads the cached checkpoint
+    again = Supernet(TINY)
+    assert pretrain(again, tiny_data, config, steps=40, cache_dir=cache_dir) == path
+    assert torch.equal(again.classifier.weight, net.classifier.weight)
