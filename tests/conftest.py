@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 REPO = Path(__file__).resolve().parents[1]
@@ -24,3 +25,45 @@ def reference_genotypes_json() -> Path:
     if not path.exists():
         pytest.skip(f"{path} is absent (the shared reference genotypes sit beside the checkout in CI)")
     return path
+
+
+@pytest.fixture(scope="session")
+def real_table() -> Path:
+    """The real NAS-Bench-201 compact table (``NAT_NB201_TABLE`` or ``../shared``), else skip."""
+    path = shared_file("NAT_NB201_TABLE", "data/nb201/nb201_tss_accuracies.csv")
+    if path is None:
+        pytest.skip(
+            "the NAS-Bench-201 table is absent: set NAT_NB201_TABLE or put ../shared/data beside the repo"
+        )
+    return path
+
+
+@pytest.fixture(scope="session")
+def synthetic_table(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A complete table in the compact schema with synthetic accuracies (no shared data needed)."""
+    from nat_env.nb201.batch import N_CELLS, live_nodes, ops_of
+    from nat_env.nb201.table import TableRow, write_table
+
+    rng = np.random.default_rng(0)
+    ops = ops_of(np.arange(N_CELLS))
+    connected = live_nodes(ops)[:, 3]
+    quality = (ops >= 2).sum(1) + 0.5 * (ops == 1).sum(1)
+    rows = []
+    for index, (cell, ok, q) in enumerate(zip(ops, connected, quality, strict=True)):
+        values = {}
+        for prefix in ("c10", "c100", "in16"):
+            for epochs in (200, 12):
+                base = min(60 + 5 * q + rng.normal(0, 1), 99.0) if ok else 10.0
+                values[f"{prefix}_val_{epochs}"] = float(base)
+                values[f"{prefix}_test_{epochs}"] = float(base + (rng.normal(0, 0.5) if ok else 0.0))
+        rows.append(TableRow(index, tuple(cell.tolist()), values, None))
+    path = tmp_path_factory.mktemp("nb201") / "synthetic.csv"
+    write_table(path, rows)
+    return path
+
+
+@pytest.fixture(scope="session")
+def any_table(request: pytest.FixtureRequest) -> Path:
+    """The real table when present, else the synthetic one."""
+    path = shared_file("NAT_NB201_TABLE", "data/nb201/nb201_tss_accuracies.csv")
+    return path if path is not None else Path(request.getfixturevalue("synthetic_table"))

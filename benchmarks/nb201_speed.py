@@ -1,0 +1,117 @@
+"""Speed of the exact-reward environments: one env step, and the batched path (many envs, one lookup).
+
+Pinned to one CPU core. Run:
+
+    python -m benchmarks.nb201_speed [--table PATH] [--out nb201_speed.json]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import time
+from dataclasses import dataclass
+from typing import Any
+
+import gymnasium as gym
+import numpy as np
+
+import nat_env  # noqa: F401 - registers the env ids
+from benchmarks import report
+from nat_env.envs.nb201_vector import NB201VecEnv
+
+
+@dataclass
+class Args:
+    """Configuration of the speed benchmark."""
+
+    table: str | None = None
+    """The compact NAS-Bench-201 CSV (default: ``NAT_NB201_TABLE``)."""
+    out: str = "nb201_speed.json"
+    """Result file (a bare name goes into ``benchmarks/results``)."""
+    single_steps: int = 20_000
+    """Episodes timed on the single env."""
+    n_envs: int = 4096
+    """Environments in the batched path."""
+    batched_steps: int = 200
+    """Batched steps timed per configuration."""
+    repeats: int = 5
+    """Timed repeats; the median is reported."""
+    seed: int = 0
+    """Seed of inputs and actions."""
+
+
+def _median_seconds(function: Any, repeats: int) -> float:
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        function()
+        times.append(time.perf_counter() - start)
+    return float(np.median(times))
+
+
+def single_env(args: Args) -> dict[str, float]:
+    """Microseconds per ``step`` and per ``reset`` + ``step`` of ``NAT-NB201-CIFAR10-v0``."""
+    env = gym.make("NAT-NB201-CIFAR10-v0", table_path=args.table).unwrapped
+    rng = np.random.default_rng(args.seed)
+    env.reset(seed=args.seed)
+    actions = rng.integers(0, 3, size=(args.single_steps, 6))
+
+    def steps_only() -> None:
+        for action in actions:
+            env.step(action)
+
+    def episodes() -> None:
+        for action in actions:
+            env.reset()
+            env.step(action)
+
+    episodes()  # warm the caches of genotypes and encodings
+    return {
+        "step_us": 1e6 * _median_seconds(steps_only, args.repeats) / args.single_steps,
+        "reset_and_step_us": 1e6 * _median_seconds(episodes, args.repeats) / args.single_steps,
+    }
+
+
+def batched(args: Args, full_info: bool) -> dict[str, float]:
+    """Environment steps per second of :class:`NB201VecEnv` (every step is a whole episode)."""
+    env = NB201VecEnv(args.n_envs, table_path=args.table, seed=args.seed, full_info=full_info)
+    env.reset()
+    rng = np.random.default_rng(args.seed)
+    actions = rng.integers(0, 3, size=(args.batched_steps, args.n_envs, 6))
+
+    def run() -> None:
+        for action in actions:
+            env.step(action)
+
+    seconds = _median_seconds(run, args.repeats)
+    return {"steps_per_second": args.n_envs * args.batched_steps / seconds, "n_envs": float(args.n_envs)}
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    for field, default in vars(Args()).items():
+        parser.add_argument(
+            f"--{field.replace('_', '-')}",
+            default=default,
+            type=type(default) if default is not None else str,
+        )
+    args = Args(**vars(parser.parse_args(argv)))
+    pinned = hasattr(os, "sched_setaffinity")
+    if pinned:
+        os.sched_setaffinity(0, {sorted(os.sched_getaffinity(0))[0]})
+    results = {
+        "pinned_to_one_core": pinned,
+        "single_env": single_env(args),
+        "batched_minimal_info": batched(args, full_info=False),
+        "batched_full_info": batched(args, full_info=True),
+    }
+    single = results["single_env"]
+    print(f"single env: step {single['step_us']:.1f} us, reset+step {single['reset_and_step_us']:.1f} us")
+    for key in ("batched_minimal_info", "batched_full_info"):
+        print(f"{key}: {results[key]['steps_per_second']:,.0f} steps/s with {args.n_envs} envs")
+    print(f"wrote {report.write(args.out, args, results)}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,52 @@
+"""The exact evaluator: a NAS-Bench-201 table lookup in place of a supernet.
+
+NAT's rewrites map the NAS-Bench-201 cell space onto itself (conv/pool = O, skip = S, none = N), so the
+table gives the true reward of any transformation (NAT.md, section 6).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+
+from nat_env.evaluation import Evaluation
+from nat_env.genotypes import Genotype
+from nat_env.nb201.batch import N_CELLS, codes_of, op_ids
+from nat_env.nb201.table import NB201Table
+
+DATASETS = ("cifar10", "cifar100", "imagenet16")
+EPOCHS = (200, 12)
+
+
+class TableEvaluator:
+    """Validation accuracy from the table (the reward); test accuracy only as an extra for reports.
+
+    Args:
+        table: a loaded :class:`NB201Table`.
+        dataset: ``cifar10``, ``cifar100`` or ``imagenet16``.
+        epochs: the fidelity: 200 (the final numbers) or 12 (a cheap, noisier proxy).
+    """
+
+    def __init__(self, table: NB201Table, dataset: str = "cifar10", epochs: int = 200) -> None:
+        if dataset not in DATASETS:
+            raise ValueError(f"unknown dataset {dataset!r}; use one of {', '.join(DATASETS)}")
+        if epochs not in EPOCHS:
+            raise ValueError(f"epochs must be 200 or 12, got {epochs}")
+        self.table = table
+        self.dataset = dataset
+        self.epochs = epochs
+        self.val = table.accuracies(np.arange(N_CELLS), dataset, "val", epochs, missing=np.nan)
+        """Validation accuracy (fraction) by cell code; NaN where the table lacks the cell."""
+        self.test = table.accuracies(np.arange(N_CELLS), dataset, "test", epochs, missing=np.nan)
+        """Test accuracy (fraction) by cell code; reported, never rewarded."""
+
+    def evaluate(self, genotypes: Sequence[Genotype]) -> list[Evaluation]:
+        results = []
+        for genotype in genotypes:
+            code = int(codes_of(op_ids(genotype)))
+            val = float(self.val[code])
+            if np.isnan(val):
+                raise KeyError(f"cell {genotype} is not in {self.table.path}")
+            results.append(Evaluation(val, {"test_accuracy": float(self.test[code])}))
+        return results

@@ -1,0 +1,128 @@
+"""Reference policies with exact rewards: the oracle (best NAT rewrite), keep-everything and random.
+
+The oracle of a cell enumerates every NAT rewrite (at most 3^6 = 729) and keeps the best by validation
+accuracy; its test-accuracy gain is reported, never used to choose. These give the scale on which
+learners are judged: keep scores 0 and the oracle the most any NAT policy can gain.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Sequence
+from typing import NamedTuple
+
+import numpy as np
+import numpy.typing as npt
+
+from nat_env.evaluation import Evaluator
+from nat_env.genotypes import Genotype
+from nat_env.nb201.batch import codes_of, nat_apply, nat_masks, ops_of
+from nat_env.transitions import Transitions
+
+ALL_NAT_ACTIONS = np.array(list(itertools.product(range(3), repeat=6)), np.int64)
+"""Every NAT action on a 6-edge cell (3^6 rows); illegal "keep"s duplicate legal rewrites."""
+
+Array = npt.NDArray[np.float64]
+
+
+class Gains(NamedTuple):
+    """Per-cell accuracy gains of a policy, in the unit of the accuracies given.
+
+    Attributes:
+        val: validation-accuracy gain per input cell.
+        test: test-accuracy gain per input cell.
+    """
+
+    val: Array
+    test: Array
+
+
+class OracleResult(NamedTuple):
+    """The oracle's choice per input cell.
+
+    Attributes:
+        alpha_codes: the best transformed cell per input.
+        gains: its gains over the input.
+    """
+
+    alpha_codes: npt.NDArray[np.int64]
+    gains: Gains
+
+
+def _outcomes(codes: npt.NDArray[np.int64]) -> npt.NDArray[np.int64]:
+    """Codes of every NAT rewrite of each cell. Shapes: ``(B,)`` → ``(B, 729)``."""
+    ops = ops_of(codes)
+    rewritten = nat_apply(
+        np.broadcast_to(ops[:, None, :], (ops.shape[0], ALL_NAT_ACTIONS.shape[0], 6)),
+        np.broadcast_to(ALL_NAT_ACTIONS, (ops.shape[0], *ALL_NAT_ACTIONS.shape)),
+    )
+    return codes_of(rewritten)
+
+
+def oracle(
+    codes: npt.NDArray[np.int64], val: Array, test: Array, allow_null_to_skip: bool = True
+) -> OracleResult:
+    """The best NAT rewrite of every cell by validation accuracy (ties: the first in action order).
+
+    Args:
+        codes: input cell codes, shape ``(B,)``.
+        val: validation accuracy by cell code, shape ``(5**6,)`` (gains come out in its unit).
+        test: test accuracy by cell code, shape ``(5**6,)``.
+        allow_null_to_skip: whether N→S (adding a shortcut) is allowed.
+    """
+    outcomes = _outcomes(codes)
+    scores = val[outcomes]
+    if not allow_null_to_skip:
+        adds_shortcut = (ops_of(codes)[:, None, :] == 0) & (ALL_NAT_ACTIONS[None] == 1)
+        scores = np.where(adds_shortcut.any(-1), -np.inf, scores)
+    best = outcomes[np.arange(codes.size), np.argmax(scores, axis=1)]
+    return OracleResult(best, Gains(val[best] - val[codes], test[best] - test[codes]))
+
+
+def random_policy(codes: npt.NDArray[np.int64], val: Array, test: Array, legal_only: bool = True) -> Gains:
+    """Expected gains of a uniformly random policy, computed exactly over all 729 actions.
+
+    Args:
+        codes: input cell codes, shape ``(B,)``.
+        val: validation accuracy by cell code.
+        test: test accuracy by cell code.
+        legal_only: uniform over the legal choices of each edge (the masked policy); otherwise uniform
+            over keep / skip / null as the authors parametrised it (keep on a skip edge = skip).
+    """
+    outcomes = _outcomes(codes)
+    if legal_only:
+        masks = nat_masks(ops_of(codes))  # (B, 6, 3)
+        legal = masks[:, np.arange(6)[None, :], ALL_NAT_ACTIONS]  # (B, 729, 6)
+        weights = np.prod(np.where(legal, 1.0 / masks.sum(-1)[:, None, :], 0.0), axis=-1)
+    else:
+        weights = np.full(outcomes.shape, 1.0 / ALL_NAT_ACTIONS.shape[0])
+    return Gains(
+        (weights * val[outcomes]).sum(1) - val[codes], (weights * test[outcomes]).sum(1) - test[codes]
+    )
+
+
+def best_transformation(
+    genotype: Genotype, evaluator: Evaluator, transitions: Transitions, limit: int = 4096
+) -> tuple[Genotype, float]:
+    """The exhaustive best transformation of any genotype under any evaluator (validation accuracy).
+
+    Enumerates the legal actions (distinct transformed genotypes) and evaluates them in one call.
+
+    Args:
+        genotype: the input genotype β.
+        evaluator: scores every candidate (e.g. the table evaluator).
+        transitions: the legal rewrites.
+        limit: refuse to enumerate more candidates than this.
+
+    Returns:
+        The best α (β itself among the candidates) and its validation accuracy.
+    """
+    mask = transitions.mask(genotype)
+    choices: Sequence[Sequence[int]] = [np.flatnonzero(row).tolist() for row in mask]
+    count = int(np.prod([len(c) for c in choices]))
+    if count > limit:
+        raise ValueError(f"{count} candidate transformations exceed the limit of {limit}")
+    candidates = [transitions.apply(genotype, np.array(a)) for a in itertools.product(*choices)]
+    evaluations = evaluator.evaluate(candidates)
+    best = int(np.argmax([e.accuracy for e in evaluations]))
+    return candidates[best], evaluations[best].accuracy

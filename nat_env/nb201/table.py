@@ -1,0 +1,466 @@
+"""The NAS-Bench-201 accuracy table: the data behind the exact evaluator, loaded from the compact CSV.
+
+The compact CSV (written by :func:`write_table`, built from the official NATS-Bench archive by
+:mod:`nat_env.nb201.convert`) holds one row per cell of the NAS-Bench-201 / NATS-Bench topology space:
+
+    index,arch_str,e0,...,e5,c10_val_200,c10_test_200,c10_rank_test_200,c100_val_200,...,in16_test_12
+
+``index`` is the official NAS-Bench-201 index, ``e0..e5`` the op ids of :data:`nat_env.ops.NB201_OPS`
+per edge (edge order 0→1, 0→2, 1→2, 0→3, 1→3, 2→3) and the accuracy columns top-1 percentages, mean
+over seeds. A cell's *code* is ``sum(op_id[e] * 5**e)`` (the code of :mod:`nat_env.nb201.batch`), a
+dense key in ``0 .. 5**6 - 1``: a lookup array maps every code to its table row, so a batch of codes is
+looked up with one numpy indexing.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import numpy.typing as npt
+
+from nat_env import ops as _ops
+from nat_env.genotypes import Genotype, format_nb201, nb201_cell
+
+ENV_VAR = "NAT_NB201_TABLE"
+"""Environment variable holding the path of the compact CSV when no path is given."""
+
+N_EDGES = 6
+N_CELLS = len(_ops.NB201_OPS) ** N_EDGES
+PLACES = len(_ops.NB201_OPS) ** np.arange(N_EDGES, dtype=np.int64)
+"""Place values of the base-5 cell code: ``code = ops @ PLACES``."""
+
+DATASETS: tuple[str, ...] = ("cifar10", "cifar100", "imagenet16")
+"""CIFAR-10, CIFAR-100 and ImageNet16-120, the three datasets of the table."""
+SPLITS: tuple[str, ...] = ("val", "test")
+EPOCHS: tuple[int, ...] = (200, 12)
+"""Fidelities: the final 200-epoch numbers and the cheap 12-epoch ("hp=12") ones."""
+
+_PREFIX = {"cifar10": "c10", "cifar100": "c100", "imagenet16": "in16"}
+
+
+def column_name(dataset: str, split: str, epochs: int) -> str:
+    """The CSV column of one accuracy, e.g. ``column_name("cifar10", "val", 200) == "c10_val_200"``.
+
+    Raises:
+        ValueError: for an unknown dataset, split or number of epochs.
+    """
+    if dataset not in _PREFIX:
+        raise ValueError(f"unknown dataset {dataset!r}; use one of {', '.join(DATASETS)}")
+    if split not in SPLITS:
+        raise ValueError(f"unknown split {split!r}; use one of {', '.join(SPLITS)}")
+    if epochs not in EPOCHS:
+        raise ValueError(f"epochs must be one of {', '.join(map(str, EPOCHS))}, got {epochs!r}")
+    return f"{_PREFIX[dataset]}_{split}_{epochs}"
+
+
+ACCURACY_COLUMNS: tuple[str, ...] = tuple(
+    column_name(dataset, split, epochs) for epochs in EPOCHS for dataset in DATASETS for split in SPLITS
+)
+"""The twelve accuracy columns (percent), in file order."""
+RANK_COLUMN = "c10_rank_test_200"
+"""Rank by CIFAR-10 200-epoch test accuracy, 1 = best."""
+EDGE_COLUMNS: tuple[str, ...] = tuple(f"e{edge}" for edge in range(N_EDGES))
+COLUMNS: tuple[str, ...] = (
+    "index",
+    "arch_str",
+    *EDGE_COLUMNS,
+    *ACCURACY_COLUMNS[:2],
+    RANK_COLUMN,
+    *ACCURACY_COLUMNS[2:],
+)
+"""The header of the compact CSV."""
+
+_NUMERIC = [i for i, name in enumerate(COLUMNS) if name != "arch_str"]
+_NB201_SPELLING = tuple(_ops.NB201_NAMES.get(op, op) for op in _ops.NB201_OPS)
+_ARCH_FORMAT = "|{}~0|+|{}~0|{}~1|+|{}~0|{}~1|{}~2|"
+
+
+class TableError(ValueError):
+    """A compact NAS-Bench-201 table that cannot be used (malformed, inconsistent or incomplete)."""
+
+
+class TableNotFoundError(TableError, FileNotFoundError):
+    """No compact NAS-Bench-201 table at the given path, or no path given at all."""
+
+
+@dataclass(frozen=True)
+class TableRow:
+    """One row of the compact CSV.
+
+    Attributes:
+        index: the official NAS-Bench-201 index.
+        ops: the six op ids (ids of :data:`nat_env.ops.NB201_OPS`, in edge order).
+        accuracies: percent per accuracy column (the keys of :data:`ACCURACY_COLUMNS`).
+        rank: rank by ``c10_test_200`` (1 = best); ``None`` lets :func:`write_table` compute it.
+    """
+
+    index: int
+    ops: tuple[int, ...]
+    accuracies: Mapping[str, float]
+    rank: int | None = None
+
+
+def arch_str(ops: Iterable[int]) -> str:
+    """The NAS-Bench-201 string of op ids, e.g. ``|nor_conv_3x3~0|+|none~0|...|``."""
+    return _ARCH_FORMAT.format(*(_NB201_SPELLING[op] for op in ops))
+
+
+def code_of(genotype: Genotype) -> int:
+    """The code ``sum(op_id[e] * 5**e)`` of a NAS-Bench-201 genotype.
+
+    Raises:
+        ValueError: for a genotype of another space or with an op outside the NAS-Bench-201 vocabulary.
+    """
+    if genotype.space != "nb201":
+        raise ValueError(f"expected a NAS-Bench-201 genotype, got one of the {genotype.space!r} space")
+    _ops.check_vocabulary(genotype.ops, "nb201")
+    return sum(_ops.NB201_OPS.index(op) * 5**edge for edge, op in enumerate(genotype.ops))
+
+
+def genotype_of_code(code: int) -> Genotype:
+    """The genotype of a cell code (the inverse of :func:`code_of`)."""
+    if not 0 <= code < N_CELLS:
+        raise ValueError(f"cell code {code} outside 0..{N_CELLS - 1}")
+    return Genotype(nb201_cell([_ops.NB201_OPS[(code // 5**edge) % 5] for edge in range(N_EDGES)]))
+
+
+def _cell_name(code: int) -> str:
+    return arch_str((code // 5**edge) % 5 for edge in range(N_EDGES))
+
+
+def _hint(path: object) -> str:
+    return (
+        f"table file {str(path)!r}: pass its path as table_path or set the {ENV_VAR} environment "
+        "variable to a compact NAS-Bench-201 CSV (`python -m nat_env.nb201.convert` builds one from the "
+        "official NATS-tss-v1_0-3ffb9-simple archive)"
+    )
+
+
+class NB201Table:
+    """Accuracies of NAS-Bench-201 cells, looked up by genotype or, vectorised, by cell code.
+
+    Accuracies are stored as in the file (percent, ``float32``); the lookup methods return fractions in
+    [0, 1] as ``float64``, the unit of :class:`nat_env.evaluation.Evaluation`.
+
+    Args:
+        ops: op ids per row. Shapes: ``(R, 6)``.
+        indices: official NAS-Bench-201 index per row. Shapes: ``(R,)``.
+        accuracies: percent per accuracy column (keys :data:`ACCURACY_COLUMNS`). Shapes: ``(R,)`` each.
+        ranks: ``c10_rank_test_200`` per row. Shapes: ``(R,)``.
+        source: where the rows came from, named in error messages.
+        allow_partial: accept fewer rows than the 15,625 cells of the space.
+
+    Raises:
+        TableError: on wrong shapes, op ids outside 0..4, duplicate cells or indices, accuracies outside
+            [0, 100], or (unless ``allow_partial``) a row count other than 15,625.
+
+    Attributes:
+        ops: ``int8`` op ids per row. Shapes: ``(R, 6)``.
+        indices: ``int32`` official indices per row. Shapes: ``(R,)``.
+        ranks: ``int32`` CIFAR-10 test ranks per row. Shapes: ``(R,)``.
+        cell_codes: ``int64`` cell code per row. Shapes: ``(R,)``.
+        row_of_code: ``int32`` table row of every code, -1 where the table lacks the cell.
+            Shapes: ``(5**6,)``.
+        path: the file the table was loaded from, if any.
+    """
+
+    def __init__(
+        self,
+        ops: npt.ArrayLike,
+        indices: npt.ArrayLike,
+        accuracies: Mapping[str, npt.ArrayLike],
+        ranks: npt.ArrayLike,
+        *,
+        source: str | Path = "<arrays>",
+        allow_partial: bool = False,
+    ) -> None:
+        hint = _hint(source)
+        op_array = np.asarray(ops)
+        if op_array.ndim != 2 or op_array.shape[1] != N_EDGES:
+            raise TableError(f"{hint}: ops must have shape (rows, 6), got {op_array.shape}")
+        n_rows = op_array.shape[0]
+        if op_array.size and (op_array.min() < 0 or op_array.max() >= len(_ops.NB201_OPS)):
+            raise TableError(f"{hint}: op ids must lie in 0..{len(_ops.NB201_OPS) - 1}")
+        if not allow_partial and n_rows != N_CELLS:
+            raise TableError(
+                f"{hint}: expected {N_CELLS} rows, found {n_rows} (pass allow_partial=True for a subset)"
+            )
+        if set(accuracies) != set(ACCURACY_COLUMNS):
+            raise TableError(f"{hint}: accuracies must have the columns {', '.join(ACCURACY_COLUMNS)}")
+        self.ops: npt.NDArray[np.int8] = op_array.astype(np.int8)
+        self.indices: npt.NDArray[np.int32] = self._column(indices, n_rows, "index", hint).astype(np.int32)
+        self.ranks: npt.NDArray[np.int32] = self._column(ranks, n_rows, RANK_COLUMN, hint).astype(np.int32)
+        self._percent: dict[str, npt.NDArray[np.float32]] = {}
+        for name in ACCURACY_COLUMNS:
+            values = self._column(accuracies[name], n_rows, name, hint).astype(np.float32)
+            if not (np.isfinite(values).all() and (values >= 0).all() and (values <= 100).all()):
+                raise TableError(f"{hint}: column {name} must hold percentages in [0, 100]")
+            values.flags.writeable = False
+            self._percent[name] = values
+        if np.unique(self.indices).size != n_rows or (
+            n_rows and (self.indices.min() < 0 or self.indices.max() >= N_CELLS)
+        ):
+            raise TableError(f"{hint}: indices must be distinct and lie in 0..{N_CELLS - 1}")
+        self.cell_codes: npt.NDArray[np.int64] = self.ops.astype(np.int64) @ PLACES
+        self.row_of_code: npt.NDArray[np.int32] = np.full(N_CELLS, -1, np.int32)
+        self.row_of_code[self.cell_codes] = np.arange(n_rows, dtype=np.int32)
+        if n_rows and (self.row_of_code >= 0).sum() != n_rows:
+            codes, counts = np.unique(self.cell_codes, return_counts=True)
+            duplicate = int(codes[counts > 1][0])
+            rows = np.flatnonzero(self.cell_codes == duplicate)
+            raise TableError(
+                f"{hint}: cell {_cell_name(duplicate)} appears more than once (rows {rows.tolist()})"
+            )
+        for array in (self.ops, self.indices, self.ranks, self.cell_codes, self.row_of_code):
+            array.flags.writeable = False
+        self.path: Path | None = None
+
+    @staticmethod
+    def _column(values: npt.ArrayLike, n_rows: int, name: str, hint: str) -> npt.NDArray[np.generic]:
+        array = np.asarray(values)
+        if array.shape != (n_rows,):
+            raise TableError(f"{hint}: column {name} must have shape ({n_rows},), got {array.shape}")
+        return array
+
+    @classmethod
+    def load(cls, path: str | Path | None = None, *, allow_partial: bool = False) -> NB201Table:
+        """Read a compact CSV.
+
+        Args:
+            path: the CSV; ``None`` reads the path from the ``NAT_NB201_TABLE`` environment variable.
+            allow_partial: accept a table with fewer rows than the 15,625 cells.
+
+        Raises:
+            TableNotFoundError: if no path is given and the variable is unset, or the file is absent.
+            TableError: if the file is malformed (see :class:`NB201Table`; also a wrong header, a
+                non-numeric value, a non-integral index, op id or rank, or an ``arch_str`` that
+                disagrees with ``e0..e5``).
+        """
+        if path is None:
+            value = os.environ.get(ENV_VAR)
+            if not value:
+                raise TableNotFoundError(
+                    f"no NAS-Bench-201 table given: pass table_path or set the {ENV_VAR} environment "
+                    "variable to a compact NAS-Bench-201 CSV (`python -m nat_env.nb201.convert` builds one "
+                    "from the official NATS-tss-v1_0-3ffb9-simple archive)"
+                )
+            path = value
+        path = Path(path)
+        hint = _hint(path)
+        try:
+            text = path.read_text(encoding="utf-8")
+        except FileNotFoundError:
+            raise TableNotFoundError(f"{hint}: no such file") from None
+        except (OSError, UnicodeDecodeError) as error:
+            raise TableError(f"{hint}: cannot read it ({error})") from None
+        header, _, body = text.partition("\n")
+        found = tuple(name.strip() for name in header.split(","))
+        if found != COLUMNS:
+            missing = [name for name in COLUMNS if name not in found]
+            extra = [name for name in found if name not in COLUMNS]
+            raise TableError(
+                f"{hint}: wrong header (missing: {', '.join(missing) or '-'}; unexpected: "
+                f"{', '.join(extra) or '-'}; expected, in order: {','.join(COLUMNS)})"
+            )
+        lines = body.splitlines()
+        try:
+            numbers = np.loadtxt(
+                io.StringIO(body), delimiter=",", usecols=_NUMERIC, dtype=np.float64, ndmin=2, comments=None
+            )
+        except ValueError as error:
+            raise TableError(f"{hint}: {error}") from None
+        names = [line.split(",", 2)[1] for line in lines if line]
+        columns = dict(zip((COLUMNS[i] for i in _NUMERIC), numbers.T, strict=True))
+        integral = ("index", *EDGE_COLUMNS, RANK_COLUMN)
+        for name in integral:
+            if not np.array_equal(columns[name], np.round(columns[name])):
+                raise TableError(f"{hint}: column {name} must hold integers")
+        ops = np.stack([columns[name] for name in EDGE_COLUMNS], axis=1).astype(np.int64)
+        table = cls(
+            ops,
+            columns["index"],
+            {name: columns[name] for name in ACCURACY_COLUMNS},
+            columns[RANK_COLUMN],
+            source=path,
+            allow_partial=allow_partial,
+        )
+        expected = [_ARCH_FORMAT.format(*(_NB201_SPELLING[op] for op in row)) for row in ops.tolist()]
+        if names != expected:
+            row = next(i for i, (a, b) in enumerate(zip(names, expected, strict=True)) if a != b)
+            raise TableError(
+                f"{hint}: row {row + 1}: arch_str {names[row]!r} disagrees with e0..e5 ({expected[row]})"
+            )
+        table.path = path
+        return table
+
+    def __len__(self) -> int:
+        return int(self.ops.shape[0])
+
+    def __repr__(self) -> str:
+        return f"NB201Table({len(self)} cells, path={str(self.path) if self.path else None!r})"
+
+    def code(self, genotype: Genotype) -> int:
+        """The cell code of a genotype (see :func:`code_of`); the cell need not be in the table."""
+        return code_of(genotype)
+
+    def codes(self, genotypes: Iterable[Genotype]) -> npt.NDArray[np.int64]:
+        """Cell codes of many genotypes. Shapes: ``(B,)``."""
+        return np.array([code_of(g) for g in genotypes], np.int64)
+
+    def rows_of(self, codes: npt.ArrayLike) -> npt.NDArray[np.int32]:
+        """Table rows of cell codes, -1 for cells the table lacks. Shapes: ``(...)`` → ``(...)``.
+
+        Raises:
+            ValueError: for a code outside ``0 .. 5**6 - 1``.
+        """
+        codes = np.asarray(codes)
+        if codes.size and (codes.min() < 0 or codes.max() >= N_CELLS):
+            raise ValueError(f"cell codes must lie in 0..{N_CELLS - 1}")
+        rows: npt.NDArray[np.int32] = self.row_of_code[codes]
+        return rows
+
+    def percent(
+        self, dataset: str = "cifar10", split: str = "val", epochs: int = 200
+    ) -> npt.NDArray[np.float32]:
+        """One accuracy column in percent, in row order (read-only). Shapes: ``(R,)``."""
+        return self._percent[column_name(dataset, split, epochs)]
+
+    def accuracies(
+        self,
+        codes: npt.ArrayLike,
+        dataset: str = "cifar10",
+        split: str = "val",
+        epochs: int = 200,
+        *,
+        missing: float | None = None,
+    ) -> npt.NDArray[np.float64]:
+        """Accuracies (fractions in [0, 1]) of many cells at once. Shapes: ``(...)`` → ``(...)``.
+
+        Args:
+            codes: cell codes (see :func:`code_of`).
+            dataset: ``cifar10``, ``cifar100`` or ``imagenet16``.
+            split: ``val`` (for rewards and selection) or ``test`` (for reports only).
+            epochs: 200 or 12.
+            missing: the value for cells the table lacks; ``None`` raises instead.
+
+        Raises:
+            KeyError: for a cell the table lacks when ``missing`` is ``None``; names the cell.
+            ValueError: for an unknown dataset, split or epochs, or a code out of range.
+        """
+        column = self.percent(dataset, split, epochs)
+        rows = self.rows_of(codes)
+        absent = rows < 0
+        values = column[rows].astype(np.float64) / 100.0
+        if absent.any():
+            if missing is None:
+                first = int(np.asarray(codes)[absent].flat[0])
+                raise KeyError(f"cell {_cell_name(first)} is not in {self._source()}")
+            values[absent] = missing
+        return values
+
+    def dense(
+        self, dataset: str = "cifar10", split: str = "val", epochs: int = 200
+    ) -> npt.NDArray[np.float64]:
+        """Accuracy (fraction) of every cell code, NaN where the table lacks the cell. Shapes: ``(5**6,)``.
+
+        Indexing the result with codes is the fastest lookup; see :meth:`accuracies` for the arguments.
+        """
+        return self.accuracies(np.arange(N_CELLS), dataset, split, epochs, missing=np.nan)
+
+    def accuracy(
+        self, genotype: Genotype, dataset: str = "cifar10", split: str = "val", epochs: int = 200
+    ) -> float:
+        """The accuracy (a fraction in [0, 1]) of one cell; see :meth:`accuracies` for the arguments.
+
+        Raises:
+            KeyError: if the table lacks the cell; the message gives its NAS-Bench-201 string.
+        """
+        return float(self.accuracies(np.array(code_of(genotype)), dataset, split, epochs))
+
+    def genotype(self, row: int) -> Genotype:
+        """The genotype of a table row (in the full table, row ``i`` holds NAS-Bench-201 index ``i``).
+
+        Raises:
+            IndexError: for a row outside ``0 .. len(self) - 1``.
+        """
+        if not 0 <= row < len(self):
+            raise IndexError(f"row {row} outside 0..{len(self) - 1}")
+        return Genotype(nb201_cell([_ops.NB201_OPS[op] for op in self.ops[row].tolist()]))
+
+    def index_of(self, genotype: Genotype) -> int:
+        """The official NAS-Bench-201 index of a cell.
+
+        Raises:
+            KeyError: if the table lacks the cell; the message gives its NAS-Bench-201 string.
+        """
+        row = int(self.row_of_code[code_of(genotype)])
+        if row < 0:
+            raise KeyError(f"cell {format_nb201(genotype)} is not in {self._source()}")
+        return int(self.indices[row])
+
+    def row(self, row: int) -> TableRow:
+        """One row as written to the CSV."""
+        return TableRow(
+            int(self.indices[row]),
+            tuple(int(op) for op in self.ops[row]),
+            {name: float(values[row]) for name, values in self._percent.items()},
+            int(self.ranks[row]),
+        )
+
+    def __iter__(self) -> Iterator[TableRow]:
+        return (self.row(i) for i in range(len(self)))
+
+    def _source(self) -> str:
+        return f"the table {str(self.path)!r}" if self.path else "the table"
+
+
+def _rank(rows: list[TableRow]) -> list[int]:
+    """Ranks by CIFAR-10 200-epoch test accuracy, best first, ties by index."""
+    order = sorted(range(len(rows)), key=lambda i: (-rows[i].accuracies["c10_test_200"], rows[i].index))
+    ranks = [0] * len(rows)
+    for rank, i in enumerate(order, start=1):
+        ranks[i] = rank
+    return ranks
+
+
+def write_table(path: str | Path, rows: Iterable[TableRow]) -> int:
+    """Write rows as a compact CSV (accuracies with 6 decimals, as in the published table).
+
+    Ranks are taken from the rows; if no row has one, they are computed over the rows written
+    (descending ``c10_test_200``, ties by index).
+
+    Args:
+        path: the CSV to (over)write.
+        rows: the rows, written in the order given.
+
+    Returns:
+        The number of rows written.
+
+    Raises:
+        ValueError: if some rows have a rank and others not, or a row lacks an accuracy column or has
+            other than six op ids in 0..4.
+    """
+    rows = list(rows)
+    given = [row.rank is not None for row in rows]
+    if any(given) and not all(given):
+        raise ValueError("either every row has a rank or none has")
+    ranks = [row.rank for row in rows] if all(given) else _rank(rows)
+    lines = [",".join(COLUMNS)]
+    for row, rank in zip(rows, ranks, strict=True):
+        if len(row.ops) != N_EDGES or not all(0 <= op < len(_ops.NB201_OPS) for op in row.ops):
+            raise ValueError(f"row of index {row.index}: ops must be six op ids in 0..4, got {row.ops}")
+        if set(row.accuracies) != set(ACCURACY_COLUMNS):
+            raise ValueError(
+                f"row of index {row.index}: accuracies must have the columns {', '.join(ACCURACY_COLUMNS)}"
+            )
+        values = {name: f"{row.accuracies[name]:.6f}" for name in ACCURACY_COLUMNS}
+        values |= {"index": str(row.index), "arch_str": arch_str(row.ops), RANK_COLUMN: str(rank)}
+        values |= {name: str(op) for name, op in zip(EDGE_COLUMNS, row.ops, strict=True)}
+        lines.append(",".join(values[name] for name in COLUMNS))
+    Path(path).write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return len(rows)
