@@ -1,0 +1,155 @@
+"""Inference: turn a trained policy and an input genotype β into a transformed genotype α.
+
+Sampling-GCN (the paper's NAT) draws several α from the policy and keeps the best on the evaluator's
+validation accuracy; Maximum-GCN takes each edge's most probable choice (Guo et al., 2019, Table 3).
+"""
+
+from __future__ import annotations
+
+import inspect
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, Literal, Protocol
+
+import numpy as np
+import numpy.typing as npt
+import torch as th
+
+from nat_env import Evaluator, Genotype, GraphEncoder
+from nat_env import transitions as nat_transitions
+from nat_env.transitions import Transitions
+
+Method = Literal["sampling", "maximum"]
+CostModel = Callable[[Genotype], tuple[int, int]]
+
+
+class Predictor(Protocol):
+    """Anything with SB3's ``predict`` (an algorithm, a policy, :class:`agents.RandomAgent`)."""
+
+    def predict(self, observation: Any, *args: Any, **kwargs: Any) -> tuple[Any, Any]: ...
+
+
+@dataclass(frozen=True)
+class TransformResult:
+    """What :func:`transform` returns.
+
+    Attributes:
+        beta: the input genotype β.
+        alpha: the chosen transformed genotype α (β itself if no candidate beat it and
+            ``keep_beta_if_worse``).
+        acc_beta: β's validation accuracy.
+        acc_alpha: α's validation accuracy.
+        improved: whether any candidate beat β on validation accuracy.
+        method: ``sampling`` or ``maximum``.
+        candidates: distinct candidates evaluated (β excluded).
+        cost_beta: β's (params, madds), with a cost model.
+        cost_alpha: α's (params, madds), with a cost model.
+    """
+
+    beta: Genotype
+    alpha: Genotype
+    acc_beta: float
+    acc_alpha: float
+    improved: bool
+    method: str
+    candidates: int
+    cost_beta: tuple[int, int] | None = None
+    cost_alpha: tuple[int, int] | None = None
+
+    @property
+    def gain(self) -> float:
+        """``acc_alpha - acc_beta`` (validation)."""
+        return self.acc_alpha - self.acc_beta
+
+
+def _encoder(genotype: Genotype, transitions: Transitions) -> GraphEncoder:
+    if genotype.space == "nb201":
+        return GraphEncoder(transitions, "nb201")
+    return GraphEncoder(transitions, "darts", genotype.normal.n_nodes - genotype.normal.n_inputs)
+
+
+def _n_choices(model: Predictor) -> int | None:
+    space = getattr(model, "action_space", None)
+    nvec = getattr(space, "nvec", None)
+    return None if nvec is None else int(np.asarray(nvec).reshape(-1)[0])
+
+
+def propose(
+    model: Predictor,
+    observation: dict[str, npt.NDArray[Any]],
+    k: int,
+    deterministic: bool,
+    seed: int = 0,
+) -> npt.NDArray[np.int64]:
+    """``k`` actions for one observation in one batched ``predict`` call.
+
+    Shapes:
+        observation: one unbatched observation; returns ``(k, E)``.
+    """
+    batch = {key: np.repeat(value[None], k, axis=0) for key, value in observation.items()}
+    kwargs: dict[str, Any] = {"deterministic": deterministic}
+    if "action_masks" in inspect.signature(model.predict).parameters:
+        kwargs["action_masks"] = batch["action_mask"].astype(bool)
+    with th.random.fork_rng(devices=[]):
+        th.manual_seed(seed)
+        actions, _ = model.predict(batch, **kwargs)
+    return np.asarray(actions, np.int64).reshape(k, -1)
+
+
+def transform(
+    model: Predictor,
+    genotype: Genotype,
+    evaluator: Evaluator,
+    transitions: Transitions | str | None = None,
+    method: Method = "sampling",
+    k: int = 8,
+    cost: CostModel | None = None,
+    keep_beta_if_worse: bool = True,
+    seed: int = 0,
+) -> TransformResult:
+    """Transform one input genotype with a trained policy.
+
+    Args:
+        model: an SB3 algorithm or policy (or anything with its ``predict``) trained on this layout.
+        genotype: the input genotype β.
+        evaluator: gives the validation accuracies that pick α (never test accuracies).
+        transitions: the transitions the model was trained with (an object, ``nat`` or ``nat++``);
+            ``None`` infers them from the model's action space (K = 3: NAT, K = 13: NAT++).
+        method: ``sampling`` (``k`` samples, the best on validation) or ``maximum`` (the argmax per
+            edge, one candidate).
+        k: samples for ``sampling``.
+        cost: optional cost model ``genotype -> (params, madds)``.
+        keep_beta_if_worse: return β when no candidate beats it (else the best candidate anyway).
+        seed: seed of the sampling (torch's generator is forked, so global state is untouched).
+
+    Raises:
+        ValueError: for an unknown method or a non-positive ``k``.
+    """
+    if method not in ("sampling", "maximum"):
+        raise ValueError(f"method must be 'sampling' or 'maximum', got {method!r}")
+    if k < 1:
+        raise ValueError(f"k must be positive, got {k}")
+    if transitions is None or isinstance(transitions, str):
+        name = transitions or ("nat++" if _n_choices(model) == 13 else "nat")
+        transitions = nat_transitions.get(name, genotype.space)
+    observation = _encoder(genotype, transitions).encode(genotype)
+    actions = propose(model, observation, 1 if method == "maximum" else k, method == "maximum", seed)
+    candidates = list(dict.fromkeys(transitions.apply(genotype, a, on_illegal="keep") for a in actions))
+    evaluations = evaluator.evaluate([genotype, *candidates])
+    acc_beta = evaluations[0].accuracy
+    best = int(np.argmax([e.accuracy for e in evaluations[1:]]))
+    alpha, acc_alpha = candidates[best], evaluations[1 + best].accuracy
+    improved = acc_alpha > acc_beta
+    if not improved and keep_beta_if_worse:
+        alpha, acc_alpha = genotype, acc_beta
+    return TransformResult(
+        beta=genotype,
+        alpha=alpha,
+        acc_beta=acc_beta,
+        acc_alpha=acc_alpha,
+        improved=improved,
+        method=method,
+        candidates=len(candidates),
+        cost_beta=None if cost is None else cost(genotype),
+        cost_alpha=None if cost is None else cost(alpha),
+    )

@@ -1,0 +1,17 @@
+"""REINFORCE, NAT's policy learner, as a Stable-Baselines3 on-policy algorithm."""
+
+from __future__ import annotations
+
+from agents.reinforce.policies import GCNPolicy, LSTMPolicy, MlpPolicy, MultiInputPolicy, ReferenceGCNPolicy
+from agents.reinforce.reinforce import REINFORCE
+from agents.reinforce.repeat import RepeatInput
+
+__all__ = [
+    "REINFORCE",
+    "GCNPolicy",
+    "LSTMPolicy",
+    "MlpPolicy",
+    "MultiInputPolicy",
+    "ReferenceGCNPolicy",
+    "RepeatInput",
+]

@@ -1,0 +1,70 @@
+"""REINFORCE: learns a trivial transformation, baselines follow the reward, save/load round-trips."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from agents import REINFORCE, GCNPolicy, RepeatInput
+from tests.agents.conftest import make_env, skip_then_null
+
+
+def test_learns_a_known_best_rewrite() -> None:
+    """SB3's test_identity in spirit: (skip, null, null, ...) is optimal for every β."""
+    env = make_env("nb201", "nat", skip_then_null)
+    model = REINFORCE(GCNPolicy, env, seed=0, learning_rate=1e-3, n_steps=16).learn(1600)
+    for seed in range(100, 110):
+        obs, _ = env.reset(seed=seed)
+        action, _ = model.predict(obs, deterministic=True)
+        assert action.tolist() == [1, 2, 2, 2, 2, 2]
+
+
+def test_paper_defaults() -> None:
+    model = REINFORCE(GCNPolicy, make_env(), seed=0)
+    optimizer = model.policy.optimizer
+    assert optimizer.defaults["lr"] == pytest.approx(3e-4)
+    assert optimizer.defaults["betas"] == (0.5, 0.999)
+    assert optimizer.defaults["weight_decay"] == pytest.approx(5e-4)
+    assert model.ent_coef == pytest.approx(0.003)
+    assert model.baseline_decay == pytest.approx(0.99)
+
+
+def test_moving_baseline_is_updated_with_the_reward() -> None:
+    model = REINFORCE(GCNPolicy, make_env(), seed=0, baseline_decay=0.5)
+    returns = np.array([1.0, 1.0, 3.0], np.float32)
+    first = model._baselines(np.array([2.0, 2.0], np.float32), [b"a", b"b"])
+    np.testing.assert_allclose(first, [2.0, 2.0])  # starts at the first rollout's mean
+    model.baseline = 0.0
+    np.testing.assert_allclose(model._baselines(returns, [b"a", b"b", b"c"]), [0.0, 0.5, 0.75])
+    assert model.baseline == pytest.approx(1.875)  # 0.5 * 0.75 + 0.5 * 3, not the advantage
+
+
+def test_per_input_baseline_with_repeated_inputs() -> None:
+    model = REINFORCE(GCNPolicy, make_env(), seed=0, n_steps=4, n_samples=2)
+    assert isinstance(model.get_env().envs[0].env, RepeatInput)  # type: ignore[attr-defined]
+    returns = np.array([1.0, 3.0, 5.0, 7.0], np.float32)
+    np.testing.assert_allclose(model._baselines(returns, [b"x", b"x", b"y", b"z"])[:2], [3.0, 1.0])
+    model.learn(8)
+
+
+def test_repeat_input_repeats_beta() -> None:
+    env = RepeatInput(make_env(), 3)
+    betas = [env.reset(seed=0 if i == 0 else None)[1]["beta"] for i in range(6)]
+    assert betas[0] == betas[1] == betas[2] != betas[3]
+    assert betas[3] == betas[4] == betas[5]
+
+
+def test_save_load_round_trips_predictions(tmp_path: Path) -> None:
+    env = make_env("darts", "nat++")
+    model = REINFORCE(GCNPolicy, env, seed=0, n_steps=8, policy_kwargs={"network_kwargs": {"hidden_dim": 16}})
+    model.learn(32)
+    model.save(tmp_path / "model.zip")
+    loaded = REINFORCE.load(tmp_path / "model.zip", env=env)
+    assert loaded.baseline == model.baseline
+    for seed in range(3):
+        obs, _ = env.reset(seed=seed)
+        expected, _ = model.predict(obs, deterministic=True)
+        actual, _ = loaded.predict(obs, deterministic=True)
+        np.testing.assert_array_equal(expected, actual)
