@@ -4,6 +4,12 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 EXTRAS ?= dev,contrib,plot,progress
 
+# Offline data beside the checkout (as in CI) is used when the variables are not set already.
+SHARED_TABLE := $(wildcard ../shared/data/nb201/nb201_tss_accuracies.csv)
+SHARED_CIFAR := $(wildcard ../shared/data/cifar10-jpeg.tar.gz)
+export NAT_NB201_TABLE ?= $(if $(SHARED_TABLE),$(abspath $(SHARED_TABLE)))
+export NAT_CIFAR10_ARCHIVE ?= $(if $(SHARED_CIFAR),$(abspath $(SHARED_CIFAR)))
+
 .PHONY: help install test test-slow test-gpu lint format format-check typecheck bench-smoke run ci clean
 
 help:  ## list the targets

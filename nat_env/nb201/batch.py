@@ -14,12 +14,11 @@ from nat_env import ops as _ops
 from nat_env import transitions as _transitions
 from nat_env.encoding import OP_IDS, GraphEncoder, Observation
 from nat_env.genotypes import Genotype, nb201_cell
+from nat_env.nb201.table import N_CELLS as N_CELLS  # the cell code is sum(op_id[e] * 5**e)
+from nat_env.nb201.table import N_EDGES as N_EDGES
+from nat_env.nb201.table import PLACES as PLACES
 
-N_EDGES = 6
 N_OPS = len(_ops.NB201_OPS)
-N_CELLS: int = N_OPS**N_EDGES
-PLACES = N_OPS ** np.arange(N_EDGES)
-"""Code of a cell: ``sum(op_id[e] * 5**e)``, a dense index in ``0 .. 5**6 - 1``."""
 
 _NONE, _SKIP = _ops.NB201_OPS.index("none"), _ops.NB201_OPS.index("skip_connect")
 _TO_ALL_OPS = np.array([OP_IDS[op] for op in _ops.NB201_OPS], np.int64)

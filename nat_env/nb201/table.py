@@ -14,7 +14,6 @@ looked up with one numpy indexing.
 
 from __future__ import annotations
 
-import io
 import os
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
@@ -30,7 +29,7 @@ ENV_VAR = "NAT_NB201_TABLE"
 """Environment variable holding the path of the compact CSV when no path is given."""
 
 N_EDGES = 6
-N_CELLS = len(_ops.NB201_OPS) ** N_EDGES
+N_CELLS: int = len(_ops.NB201_OPS) ** N_EDGES
 PLACES = len(_ops.NB201_OPS) ** np.arange(N_EDGES, dtype=np.int64)
 """Place values of the base-5 cell code: ``code = ops @ PLACES``."""
 
@@ -133,12 +132,25 @@ def _cell_name(code: int) -> str:
     return arch_str((code // 5**edge) % 5 for edge in range(N_EDGES))
 
 
-def _hint(path: object) -> str:
+def _message(source: object, problem: str) -> str:
+    """An error message that names the file and says how to point the code at a good one."""
     return (
-        f"table file {str(path)!r}: pass its path as table_path or set the {ENV_VAR} environment "
-        "variable to a compact NAS-Bench-201 CSV (`python -m nat_env.nb201.convert` builds one from the "
-        "official NATS-tss-v1_0-3ffb9-simple archive)"
+        f"NAS-Bench-201 table {str(source)!r}: {problem}. Pass the path of a compact NAS-Bench-201 CSV as "
+        f"table_path or set the {ENV_VAR} environment variable (`python -m nat_env.nb201.convert` builds "
+        "one from the official NATS-tss-v1_0-3ffb9-simple archive)"
     )
+
+
+def _first_non_number(lines: list[str]) -> str:
+    """Where the first non-numeric value of the numeric columns is (the slow path after a parse error)."""
+    for number, line in enumerate(lines, start=2):
+        fields = line.split(",")
+        for column in _NUMERIC:
+            try:
+                float(fields[column])
+            except ValueError:
+                return f"line {number}, column {COLUMNS[column]}: {fields[column]!r} is not a number"
+    return "a value that is not a number"
 
 
 class NB201Table:
@@ -179,52 +191,57 @@ class NB201Table:
         source: str | Path = "<arrays>",
         allow_partial: bool = False,
     ) -> None:
-        hint = _hint(source)
         op_array = np.asarray(ops)
         if op_array.ndim != 2 or op_array.shape[1] != N_EDGES:
-            raise TableError(f"{hint}: ops must have shape (rows, 6), got {op_array.shape}")
+            raise TableError(_message(source, f"ops must have shape (rows, 6), got {op_array.shape}"))
         n_rows = op_array.shape[0]
         if op_array.size and (op_array.min() < 0 or op_array.max() >= len(_ops.NB201_OPS)):
-            raise TableError(f"{hint}: op ids must lie in 0..{len(_ops.NB201_OPS) - 1}")
+            raise TableError(_message(source, f"op ids must lie in 0..{len(_ops.NB201_OPS) - 1}"))
         if not allow_partial and n_rows != N_CELLS:
             raise TableError(
-                f"{hint}: expected {N_CELLS} rows, found {n_rows} (pass allow_partial=True for a subset)"
+                _message(
+                    source, f"expected {N_CELLS} rows, found {n_rows} (pass allow_partial=True for a subset)"
+                )
             )
         if set(accuracies) != set(ACCURACY_COLUMNS):
-            raise TableError(f"{hint}: accuracies must have the columns {', '.join(ACCURACY_COLUMNS)}")
+            raise TableError(
+                _message(source, f"accuracies must have the columns {', '.join(ACCURACY_COLUMNS)}")
+            )
         self.ops: npt.NDArray[np.int8] = op_array.astype(np.int8)
-        self.indices: npt.NDArray[np.int32] = self._column(indices, n_rows, "index", hint).astype(np.int32)
-        self.ranks: npt.NDArray[np.int32] = self._column(ranks, n_rows, RANK_COLUMN, hint).astype(np.int32)
+        self.indices: npt.NDArray[np.int32] = self._column(indices, n_rows, "index", source).astype(np.int32)
+        self.ranks: npt.NDArray[np.int32] = self._column(ranks, n_rows, RANK_COLUMN, source).astype(np.int32)
         self._percent: dict[str, npt.NDArray[np.float32]] = {}
         for name in ACCURACY_COLUMNS:
-            values = self._column(accuracies[name], n_rows, name, hint).astype(np.float32)
+            values = self._column(accuracies[name], n_rows, name, source).astype(np.float32)
             if not (np.isfinite(values).all() and (values >= 0).all() and (values <= 100).all()):
-                raise TableError(f"{hint}: column {name} must hold percentages in [0, 100]")
+                raise TableError(_message(source, f"column {name} must hold percentages in [0, 100]"))
             values.flags.writeable = False
             self._percent[name] = values
         if np.unique(self.indices).size != n_rows or (
             n_rows and (self.indices.min() < 0 or self.indices.max() >= N_CELLS)
         ):
-            raise TableError(f"{hint}: indices must be distinct and lie in 0..{N_CELLS - 1}")
+            raise TableError(_message(source, f"indices must be distinct and lie in 0..{N_CELLS - 1}"))
         self.cell_codes: npt.NDArray[np.int64] = self.ops.astype(np.int64) @ PLACES
         self.row_of_code: npt.NDArray[np.int32] = np.full(N_CELLS, -1, np.int32)
         self.row_of_code[self.cell_codes] = np.arange(n_rows, dtype=np.int32)
         if n_rows and (self.row_of_code >= 0).sum() != n_rows:
             codes, counts = np.unique(self.cell_codes, return_counts=True)
             duplicate = int(codes[counts > 1][0])
-            rows = np.flatnonzero(self.cell_codes == duplicate)
+            indices = [int(i) for i in self.indices[self.cell_codes == duplicate]]
             raise TableError(
-                f"{hint}: cell {_cell_name(duplicate)} appears more than once (rows {rows.tolist()})"
+                _message(source, f"cell {_cell_name(duplicate)} appears more than once (indices {indices})")
             )
         for array in (self.ops, self.indices, self.ranks, self.cell_codes, self.row_of_code):
             array.flags.writeable = False
         self.path: Path | None = None
 
     @staticmethod
-    def _column(values: npt.ArrayLike, n_rows: int, name: str, hint: str) -> npt.NDArray[np.generic]:
+    def _column(values: npt.ArrayLike, n_rows: int, name: str, source: object) -> npt.NDArray[np.generic]:
         array = np.asarray(values)
         if array.shape != (n_rows,):
-            raise TableError(f"{hint}: column {name} must have shape ({n_rows},), got {array.shape}")
+            raise TableError(
+                _message(source, f"column {name} must have shape ({n_rows},), got {array.shape}")
+            )
         return array
 
     @classmethod
@@ -245,41 +262,47 @@ class NB201Table:
             value = os.environ.get(ENV_VAR)
             if not value:
                 raise TableNotFoundError(
-                    f"no NAS-Bench-201 table given: pass table_path or set the {ENV_VAR} environment "
-                    "variable to a compact NAS-Bench-201 CSV (`python -m nat_env.nb201.convert` builds one "
+                    f"no NAS-Bench-201 table given: pass the path of a compact NAS-Bench-201 CSV as table_path "
+                    f"or set the {ENV_VAR} environment variable (`python -m nat_env.nb201.convert` builds one "
                     "from the official NATS-tss-v1_0-3ffb9-simple archive)"
                 )
             path = value
         path = Path(path)
-        hint = _hint(path)
         try:
             text = path.read_text(encoding="utf-8")
         except FileNotFoundError:
-            raise TableNotFoundError(f"{hint}: no such file") from None
+            raise TableNotFoundError(_message(path, "no such file")) from None
         except (OSError, UnicodeDecodeError) as error:
-            raise TableError(f"{hint}: cannot read it ({error})") from None
-        header, _, body = text.partition("\n")
-        found = tuple(name.strip() for name in header.split(","))
+            raise TableError(_message(path, f"cannot read it ({error})")) from None
+        lines = text.splitlines()
+        found = tuple(name.strip() for name in lines[0].split(",")) if lines else ()
         if found != COLUMNS:
             missing = [name for name in COLUMNS if name not in found]
             extra = [name for name in found if name not in COLUMNS]
-            raise TableError(
-                f"{hint}: wrong header (missing: {', '.join(missing) or '-'}; unexpected: "
-                f"{', '.join(extra) or '-'}; expected, in order: {','.join(COLUMNS)})"
+            problem = (
+                f"wrong header (missing: {', '.join(missing) or '-'}; unexpected: {', '.join(extra) or '-'}; "
+                f"expected, in order: {','.join(COLUMNS)})"
             )
-        lines = body.splitlines()
+            raise TableError(_message(path, problem))
+        lines = lines[1:]
+        while lines and not lines[-1].strip():
+            lines.pop()
+        for number, line in enumerate(lines, start=2):
+            if line.count(",") != len(COLUMNS) - 1:
+                problem = f"line {number} has {line.count(',') + 1} fields, expected {len(COLUMNS)}"
+                raise TableError(_message(path, problem))
         try:
             numbers = np.loadtxt(
-                io.StringIO(body), delimiter=",", usecols=_NUMERIC, dtype=np.float64, ndmin=2, comments=None
+                lines, delimiter=",", usecols=_NUMERIC, dtype=np.float64, ndmin=2, comments=None
             )
-        except ValueError as error:
-            raise TableError(f"{hint}: {error}") from None
-        names = [line.split(",", 2)[1] for line in lines if line]
+        except ValueError:
+            raise TableError(_message(path, _first_non_number(lines))) from None
         columns = dict(zip((COLUMNS[i] for i in _NUMERIC), numbers.T, strict=True))
-        integral = ("index", *EDGE_COLUMNS, RANK_COLUMN)
-        for name in integral:
-            if not np.array_equal(columns[name], np.round(columns[name])):
-                raise TableError(f"{hint}: column {name} must hold integers")
+        for name in ("index", *EDGE_COLUMNS, RANK_COLUMN):
+            fractional = np.flatnonzero(columns[name] != np.round(columns[name]))
+            if fractional.size:
+                problem = f"line {fractional[0] + 2}, column {name}: {columns[name][fractional[0]]} is not an integer"
+                raise TableError(_message(path, problem))
         ops = np.stack([columns[name] for name in EDGE_COLUMNS], axis=1).astype(np.int64)
         table = cls(
             ops,
@@ -289,12 +312,12 @@ class NB201Table:
             source=path,
             allow_partial=allow_partial,
         )
+        names = [line.split(",", 2)[1] for line in lines]
         expected = [_ARCH_FORMAT.format(*(_NB201_SPELLING[op] for op in row)) for row in ops.tolist()]
         if names != expected:
             row = next(i for i, (a, b) in enumerate(zip(names, expected, strict=True)) if a != b)
-            raise TableError(
-                f"{hint}: row {row + 1}: arch_str {names[row]!r} disagrees with e0..e5 ({expected[row]})"
-            )
+            problem = f"line {row + 2}: arch_str {names[row]!r} disagrees with e0..e5 ({expected[row]})"
+            raise TableError(_message(path, problem))
         table.path = path
         return table
 
@@ -446,18 +469,19 @@ def write_table(path: str | Path, rows: Iterable[TableRow]) -> int:
             other than six op ids in 0..4.
     """
     rows = list(rows)
-    given = [row.rank is not None for row in rows]
-    if any(given) and not all(given):
-        raise ValueError("either every row has a rank or none has")
-    ranks = [row.rank for row in rows] if all(given) else _rank(rows)
-    lines = [",".join(COLUMNS)]
-    for row, rank in zip(rows, ranks, strict=True):
+    for row in rows:
         if len(row.ops) != N_EDGES or not all(0 <= op < len(_ops.NB201_OPS) for op in row.ops):
             raise ValueError(f"row of index {row.index}: ops must be six op ids in 0..4, got {row.ops}")
         if set(row.accuracies) != set(ACCURACY_COLUMNS):
             raise ValueError(
                 f"row of index {row.index}: accuracies must have the columns {', '.join(ACCURACY_COLUMNS)}"
             )
+    given = [row.rank is not None for row in rows]
+    if any(given) and not all(given):
+        raise ValueError("either every row has a rank or none has")
+    ranks = [row.rank for row in rows] if all(given) else _rank(rows)
+    lines = [",".join(COLUMNS)]
+    for row, rank in zip(rows, ranks, strict=True):
         values = {name: f"{row.accuracies[name]:.6f}" for name in ACCURACY_COLUMNS}
         values |= {"index": str(row.index), "arch_str": arch_str(row.ops), RANK_COLUMN: str(rank)}
         values |= {name: str(op) for name, op in zip(EDGE_COLUMNS, row.ops, strict=True)}
