@@ -78,13 +78,18 @@ def run(args: Args) -> dict[str, Any]:
             rows["oracle"].append(best - base.evaluator.evaluate([beta])[0].accuracy)
         if i < 3:
             examples.append((beta, maximum))
-    results = {"env_id": env_id, "mean_val_gain_points": {k: 100 * float(np.mean(v)) for k, v in rows.items() if v}}
+    results = {
+        "env_id": env_id,
+        "mean_val_gain_points": {k: 100 * float(np.mean(v)) for k, v in rows.items() if v},
+    }
     print(f"\nmean validation-accuracy gain over {len(inputs)} held-out inputs (points):")
     for name, value in results["mean_val_gain_points"].items():
         print(f"  {name:>9}: {value:+.2f}")
     print("\nexamples (Maximum-GCN):")
     for beta, result in examples:
-        print(f"  {beta}\n    -> {result.alpha}  val {100 * result.acc_beta:.2f} -> {100 * result.acc_alpha:.2f}")
+        print(
+            f"  {beta}\n    -> {result.alpha}  val {100 * result.acc_beta:.2f} -> {100 * result.acc_alpha:.2f}"
+        )
     return results
 
 
