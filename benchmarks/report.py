@@ -40,7 +40,9 @@ def machine() -> dict[str, Any]:
     except ImportError:
         pass
     try:
-        commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, check=False)
+        commit = subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, check=False
+        )
         info["git_commit"] = commit.stdout.strip() or None
     except OSError:
         info["git_commit"] = None
