@@ -18,11 +18,14 @@ How a cell computes (the same rule as :meth:`nat_env.genotypes.Cell.pruned`, NAT
 * A *disconnected* cell (no live concat node) outputs zeros with the channels of one node (``C``, a
   multiplier of 1) and the cell's spatial size. The network still runs and its cost stays defined; the
   zeros carry no signal, so whatever follows only sees the skip path of later cells (the cell two back).
+
+The constructors take their cells from :func:`cell_specs` and each cell's modules from :func:`cell_layout`;
+:mod:`nat_env.cost` walks the same two functions instead of building the network, so they cannot drift.
 """
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import ClassVar, Literal, NamedTuple
 
 import torch
 from torch import nn
@@ -65,9 +68,76 @@ def drop_path(x: torch.Tensor, drop_prob: float) -> torch.Tensor:
     return x / keep * mask
 
 
-def _preprocess(c_in: int, channels: int, factorized: bool) -> nn.Module:
-    """DARTS' input preprocessing: match the channels, and the size of an input from before a reduction."""
+def preprocessing(c_in: int, channels: int, factorized: bool) -> nn.Module:
+    """DARTS' input preprocessing: match the channels, and the size of an input from before a reduction.
+
+    Args:
+        c_in: channels of the input.
+        channels: channels ``C`` of the cell.
+        factorized: whether the input has twice the cell's size (the cell two back, before a reduction).
+    """
     return FactorizedReduce(c_in, channels) if factorized else ReLUConvBN(c_in, channels, 1, 1)
+
+
+def cell_multiplier(cell: Cell) -> int:
+    """Output channels of a cell over its ``C``: live concat nodes, or 1 (NAS-Bench-201, disconnected)."""
+    outputs = cell.output_nodes()
+    return len(outputs) if cell.style == "darts" and outputs else 1
+
+
+class CellSpec(NamedTuple):
+    """The arguments of one :class:`CellModule` of a network (see :func:`cell_specs`)."""
+
+    cell: Cell
+    in_channels: tuple[int, ...]
+    channels: int
+    reduction: bool = False
+    reduction_prev: bool = False
+
+
+class CellLayout(NamedTuple):
+    """The modules a :class:`CellModule` gets, as the arguments of their factories.
+
+    Attributes:
+        edges: the computing edges (:func:`computing_edges`).
+        outputs: the live concat nodes.
+        multiplier: :func:`cell_multiplier`.
+        preprocess: per input node, the arguments of :func:`preprocessing`, or ``None`` for an identity
+            (NAS-Bench-201 cells, and DARTS inputs that no computing edge reads).
+        ops: per computing edge, the arguments ``(name, channels, stride)`` of
+            :func:`~nat_env.nn.operations.make_op`.
+    """
+
+    edges: tuple[Edge, ...]
+    outputs: tuple[int, ...]
+    multiplier: int
+    preprocess: tuple[tuple[int, int, bool] | None, ...]
+    ops: tuple[tuple[str, int, int], ...]
+
+
+def cell_layout(spec: CellSpec) -> CellLayout:
+    """What :class:`CellModule` builds for a cell; the cost model walks the same layout.
+
+    Args:
+        spec: the cell and its channels and reductions.
+
+    Raises:
+        ValueError: on a number of inputs other than the cell's, or a NAS-Bench-201 cell whose input
+            channels differ from ``C``.
+    """
+    cell, in_channels, channels, reduction, reduction_prev = spec
+    if len(in_channels) != cell.n_inputs:
+        raise ValueError(f"a {cell.style} cell has {cell.n_inputs} input(s), got {len(in_channels)}")
+    if cell.style == "nb201" and in_channels != (channels,):
+        raise ValueError(f"a NAS-Bench-201 cell keeps its channels: got {in_channels[0]} in, {channels} out")
+    edges = computing_edges(cell)
+    read = {edge.source for edge in edges}
+    preprocess = tuple(
+        (c_in, channels, node == 0 and reduction_prev) if cell.style == "darts" and node in read else None
+        for node, c_in in enumerate(in_channels)
+    )
+    ops = tuple((edge.op, channels, 2 if reduction and edge.source < cell.n_inputs else 1) for edge in edges)
+    return CellLayout(edges, cell.output_nodes(), cell_multiplier(cell), preprocess, ops)
 
 
 class CellModule(nn.Module):
@@ -99,29 +169,17 @@ class CellModule(nn.Module):
         reduction_prev: bool = False,
     ) -> None:
         super().__init__()
-        if len(in_channels) != cell.n_inputs:
-            raise ValueError(f"a {cell.style} cell has {cell.n_inputs} input(s), got {len(in_channels)}")
-        if cell.style == "nb201" and in_channels != (channels,):
-            raise ValueError(
-                f"a NAS-Bench-201 cell keeps its channels: got {in_channels[0]} in, {channels} out"
-            )
+        layout = cell_layout(CellSpec(cell, in_channels, channels, reduction, reduction_prev))
         self.channels = channels
         self.reduction = reduction
-        self.edges = computing_edges(cell)
-        self.outputs = cell.output_nodes()
-        self.multiplier = len(self.outputs) if cell.style == "darts" and self.outputs else 1
+        self.edges = layout.edges
+        self.outputs = layout.outputs
+        self.multiplier = layout.multiplier
         self.out_channels = self.multiplier * channels
-        read = {edge.source for edge in self.edges}
         self.preprocess = nn.ModuleList(
-            _preprocess(c_in, channels, factorized=node == 0 and reduction_prev)
-            if cell.style == "darts" and node in read
-            else nn.Identity()
-            for node, c_in in enumerate(in_channels)
+            nn.Identity() if args is None else preprocessing(*args) for args in layout.preprocess
         )
-        self.ops = nn.ModuleList(
-            make_op(edge.op, channels, 2 if reduction and edge.source < cell.n_inputs else 1)
-            for edge in self.edges
-        )
+        self.ops = nn.ModuleList(make_op(*args) for args in layout.ops)
 
     def forward(self, *inputs: torch.Tensor, drop_prob: float = 0.0) -> torch.Tensor:
         """Compute the cell; ``drop_prob`` applies drop-path to non-identity edges in training."""
@@ -154,33 +212,45 @@ class _DartsNetwork(nn.Module):
             training: set it each epoch).
     """
 
+    stem_multiplier: ClassVar[int]
+    """Stem output channels over ``C``."""
+    stem_reduces: ClassVar[bool]
+    """Whether the first cell's input two back has twice its size (as after a reduction)."""
+
     def __init__(
-        self,
-        genotype: Genotype,
-        channels: int,
-        layers: int,
-        num_classes: int,
-        stem_channels: int,
-        reduction_prev: bool,
-        drop_path_prob: float,
+        self, genotype: Genotype, channels: int, layers: int, num_classes: int, drop_path_prob: float
     ) -> None:
         super().__init__()
-        if genotype.reduce is None:
-            raise ValueError("a DARTS network needs a DARTS genotype (normal and reduction cells)")
+        specs = self.cell_specs(genotype, channels, layers)
         self.genotype = genotype
         self.drop_path_prob = drop_path_prob
-        c_prev_prev, c_prev, c = stem_channels, stem_channels, channels
-        self.cells = nn.ModuleList()
+        self.cells = nn.ModuleList(CellModule(*spec) for spec in specs)
+        c_prev = (
+            cell_multiplier(specs[-1].cell) * specs[-1].channels if specs else self.stem_multiplier * channels
+        )
+        self.global_pooling = nn.AdaptiveAvgPool2d(1)
+        self.classifier = nn.Linear(c_prev, num_classes)
+
+    @classmethod
+    def cell_specs(cls, genotype: Genotype, channels: int, layers: int) -> tuple[CellSpec, ...]:
+        """The cells of the network, in forward order.
+
+        Raises:
+            ValueError: for a NAS-Bench-201 genotype.
+        """
+        if genotype.reduce is None:
+            raise ValueError("a DARTS network needs a DARTS genotype (normal and reduction cells)")
+        c_prev_prev = c_prev = cls.stem_multiplier * channels
+        c, reduction_prev = channels, cls.stem_reduces
+        specs = []
         for i in range(layers):
             reduction = i in (layers // 3, 2 * layers // 3)
             c = 2 * c if reduction else c
             cell = genotype.reduce if reduction else genotype.normal
-            module = CellModule(cell, (c_prev_prev, c_prev), c, reduction, reduction_prev)
-            self.cells.append(module)
+            specs.append(CellSpec(cell, (c_prev_prev, c_prev), c, reduction, reduction_prev))
             reduction_prev = reduction
-            c_prev_prev, c_prev = c_prev, module.out_channels
-        self.global_pooling = nn.AdaptiveAvgPool2d(1)
-        self.classifier = nn.Linear(c_prev, num_classes)
+            c_prev_prev, c_prev = c_prev, cell_multiplier(cell) * c
+        return tuple(specs)
 
     def stems(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         """The two inputs of the first cell."""
@@ -209,6 +279,9 @@ class NetworkCIFAR(_DartsNetwork):
         drop_path_prob: initial drop-path probability.
     """
 
+    stem_multiplier = 3
+    stem_reduces = False
+
     def __init__(
         self,
         genotype: Genotype,
@@ -217,13 +290,10 @@ class NetworkCIFAR(_DartsNetwork):
         num_classes: int = 10,
         drop_path_prob: float = 0.0,
     ) -> None:
-        stem_multiplier = 3
-        super().__init__(
-            genotype, channels, layers, num_classes, stem_multiplier * channels, False, drop_path_prob
-        )
+        super().__init__(genotype, channels, layers, num_classes, drop_path_prob)
         self.stem = nn.Sequential(
-            nn.Conv2d(3, stem_multiplier * channels, 3, padding=1, bias=False),
-            nn.BatchNorm2d(stem_multiplier * channels),
+            nn.Conv2d(3, self.stem_multiplier * channels, 3, padding=1, bias=False),
+            nn.BatchNorm2d(self.stem_multiplier * channels),
         )
 
     def stems(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
@@ -243,6 +313,9 @@ class NetworkImageNet(_DartsNetwork):
         drop_path_prob: initial drop-path probability.
     """
 
+    stem_multiplier = 1
+    stem_reduces = True
+
     def __init__(
         self,
         genotype: Genotype,
@@ -251,7 +324,7 @@ class NetworkImageNet(_DartsNetwork):
         num_classes: int = 1000,
         drop_path_prob: float = 0.0,
     ) -> None:
-        super().__init__(genotype, channels, layers, num_classes, channels, True, drop_path_prob)
+        super().__init__(genotype, channels, layers, num_classes, drop_path_prob)
         self.stem0 = nn.Sequential(
             nn.Conv2d(3, channels // 2, 3, stride=2, padding=1, bias=False),
             nn.BatchNorm2d(channels // 2),
@@ -307,25 +380,42 @@ class NetworkNB201(nn.Module):
         num_classes: classifier outputs.
     """
 
+    stages: ClassVar[int] = 3
+
     def __init__(
         self, genotype: Genotype, channels: int = 16, cells_per_stage: int = 5, num_classes: int = 10
     ) -> None:
         super().__init__()
-        if genotype.space != "nb201":
-            raise ValueError("NetworkNB201 needs a NAS-Bench-201 genotype")
+        specs = self.cell_specs(genotype, channels, cells_per_stage)
         self.genotype = genotype
         self.stem = nn.Sequential(nn.Conv2d(3, channels, 3, padding=1, bias=False), nn.BatchNorm2d(channels))
         blocks: list[nn.Module] = []
         c = channels
-        for stage in range(3):
+        for stage in range(self.stages):
             if stage:
                 blocks.append(ResidualReduction(c, 2 * c))
                 c *= 2
-            blocks.extend(CellModule(genotype.normal, (c,), c) for _ in range(cells_per_stage))
+            stage_specs = specs[stage * cells_per_stage : (stage + 1) * cells_per_stage]
+            blocks.extend(CellModule(*spec) for spec in stage_specs)
         self.cells = nn.Sequential(*blocks)
         self.lastact = nn.Sequential(nn.BatchNorm2d(c), nn.ReLU(inplace=True))
         self.global_pooling = nn.AdaptiveAvgPool2d(1)
         self.classifier = nn.Linear(c, num_classes)
+
+    @classmethod
+    def cell_specs(cls, genotype: Genotype, channels: int, cells_per_stage: int) -> tuple[CellSpec, ...]:
+        """The cells of the network, in forward order (a residual reduction precedes stages 2 and 3).
+
+        Raises:
+            ValueError: for a DARTS genotype.
+        """
+        if genotype.space != "nb201":
+            raise ValueError("NetworkNB201 needs a NAS-Bench-201 genotype")
+        return tuple(
+            CellSpec(genotype.normal, (c,), c)
+            for c in (channels << stage for stage in range(cls.stages))
+            for _ in range(cells_per_stage)
+        )
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         """Classify a batch of images.
@@ -335,6 +425,22 @@ class NetworkNB201(nn.Module):
         """
         features = self.lastact(self.cells(self.stem(x)))
         return self.classifier(self.global_pooling(features).flatten(1))  # type: ignore[no-any-return]
+
+
+def _network(
+    genotype: Genotype, dataset: Dataset, channels: int | None, layers: int | None
+) -> tuple[type[NetworkCIFAR] | type[NetworkImageNet] | type[NetworkNB201], int, int]:
+    """The network class of :func:`build`, with its channels and layers after the defaults."""
+    if genotype.space == "nb201":
+        if dataset == "imagenet":
+            raise ValueError(
+                "NAS-Bench-201 has no ImageNet network; for ImageNet16-120 use dataset='cifar10', "
+                "num_classes=120 and 16 px images"
+            )
+        return NetworkNB201, channels or 16, layers or 5
+    if dataset == "imagenet":
+        return NetworkImageNet, channels or 48, layers or 14
+    return NetworkCIFAR, channels or 36, layers or 20
 
 
 def build(
@@ -359,14 +465,20 @@ def build(
         ValueError: for a NAS-Bench-201 genotype on ImageNet (the benchmark has no such network; its
             ImageNet16-120 is the CIFAR network with ``num_classes=120`` on 16 px images).
     """
-    classes = num_classes if num_classes is not None else NUM_CLASSES[dataset]
-    if genotype.space == "nb201":
-        if dataset == "imagenet":
-            raise ValueError(
-                "NAS-Bench-201 has no ImageNet network; for ImageNet16-120 use dataset='cifar10', "
-                "num_classes=120 and 16 px images"
-            )
-        return NetworkNB201(genotype, channels or 16, layers or 5, classes)
-    if dataset == "imagenet":
-        return NetworkImageNet(genotype, channels or 48, layers or 14, classes)
-    return NetworkCIFAR(genotype, channels or 36, layers or 20, classes)
+    network, c, n = _network(genotype, dataset, channels, layers)
+    return network(genotype, c, n, num_classes if num_classes is not None else NUM_CLASSES[dataset])
+
+
+def cell_specs(
+    genotype: Genotype,
+    dataset: Dataset = "cifar10",
+    *,
+    channels: int | None = None,
+    layers: int | None = None,
+) -> tuple[CellSpec, ...]:
+    """The cells that :func:`build` stacks, in forward order, without building them.
+
+    The last cell's output feeds the classifier. Arguments and errors are those of :func:`build`.
+    """
+    network, c, n = _network(genotype, dataset, channels, layers)
+    return network.cell_specs(genotype, c, n)

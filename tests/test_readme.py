@@ -1,0 +1,24 @@
+"""The README's Python examples run as written."""
+
+from __future__ import annotations
+
+import re
+import warnings
+from pathlib import Path
+
+import pytest
+
+README = Path(__file__).resolve().parents[1] / "README.md"
+
+
+def _blocks() -> list[str]:
+    return re.findall(r"```python\n(.*?)```", README.read_text(), flags=re.S)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("index", range(len(_blocks())))
+def test_readme_example_runs(index: int, real_table: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("NAT_NB201_TABLE", str(real_table))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        exec(compile(_blocks()[index], f"README block {index}", "exec"), {})
