@@ -33,14 +33,14 @@ test-gpu: install  ## GPU tests (need CUDA)
 	$(BIN)/python -m pytest -q -m gpu
 
 lint: install  ## ruff lint
-	$(BIN)/ruff check nat_env agents benchmarks tests
+	$(BIN)/ruff check nat_env agents nat_cli benchmarks tests
 
 format: install  ## ruff format in place
-	$(BIN)/ruff format nat_env agents benchmarks tests
-	$(BIN)/ruff check --fix nat_env agents benchmarks tests
+	$(BIN)/ruff format nat_env agents nat_cli benchmarks tests
+	$(BIN)/ruff check --fix nat_env agents nat_cli benchmarks tests
 
 format-check: install  ## ruff format check
-	$(BIN)/ruff format --check nat_env agents benchmarks tests
+	$(BIN)/ruff format --check nat_env agents nat_cli benchmarks tests
 
 typecheck: install  ## mypy, strict on the packages
 	$(BIN)/mypy
@@ -48,8 +48,10 @@ typecheck: install  ## mypy, strict on the packages
 bench-smoke: install  ## every benchmark on a tiny budget, results to a temporary folder
 	$(BIN)/python -m benchmarks.smoke
 
-run: install  ## the main job on sensible defaults
-	$(BIN)/python -m benchmarks.demo
+RUN_DIR ?= runs/train-$(shell date +%Y%m%d-%H%M%S)
+
+run: install  ## the main job: train REINFORCE + GCN on exact NAS-Bench-201 rewards, report what it learned
+	$(BIN)/nat train --log-dir $(RUN_DIR)
 
 ci: lint format-check typecheck test test-slow bench-smoke  ## what .ci/run runs
 

@@ -1,0 +1,66 @@
+"""``nat bench NAME [ARGS...]``: run a benchmark script of :mod:`benchmarks` with its own flags.
+
+``nat bench agents --smoke`` is ``python -m benchmarks.agents_nb201 --smoke``; ``nat bench NAME --help``
+shows the benchmark's flags.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import importlib
+import inspect
+import sys
+from dataclasses import dataclass, field
+
+from nat_cli.arguments import field_help, plain
+
+BENCHMARKS = {
+    "reference": "benchmarks.nb201_reference",
+    "speed": "benchmarks.nb201_speed",
+    "agents": "benchmarks.agents_nb201",
+    "supernet": "benchmarks.supernet_speed",
+    "demo": "benchmarks.demo",
+}
+"""Benchmark names and their modules."""
+
+
+@dataclass
+class BenchArgs:
+    """Configuration of ``nat bench``."""
+
+    name: str
+    """The benchmark: reference (NB201 oracle / random / keep), speed (NB201 env steps per second), agents (learners vs the oracle), supernet (supernet training speed) or demo (the main job)."""
+    args: list[str] = field(default_factory=list)
+    """Flags passed on to the benchmark (see nat bench NAME --help)."""
+
+
+def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> argparse.ArgumentParser:
+    """Register ``nat bench``."""
+    h = field_help(BenchArgs)
+    parser = subparsers.add_parser(
+        "bench", help="run a benchmark (flags go to it)", description=plain(__doc__)
+    )
+    parser.add_argument("name", choices=tuple(BENCHMARKS), help=h["name"])
+    parser.add_argument("args", nargs=argparse.REMAINDER, help=h["args"])
+    return parser
+
+
+def from_namespace(namespace: argparse.Namespace) -> BenchArgs:
+    """The configuration from parsed flags."""
+    return BenchArgs(**{f.name: getattr(namespace, f.name) for f in dataclasses.fields(BenchArgs)})
+
+
+def run(args: BenchArgs) -> int:
+    """Run the benchmark's ``main``; its exit status (0 when it returns nothing)."""
+    module = importlib.import_module(BENCHMARKS[args.name])
+    entry = module.main
+    # The benchmark's parser names itself after argv[0]; those without an argv parameter read sys.argv.
+    saved = sys.argv
+    sys.argv = [f"nat bench {args.name}", *args.args]
+    try:
+        takes_argv = bool(inspect.signature(entry).parameters)
+        status = entry(list(args.args)) if takes_argv else entry()
+    finally:
+        sys.argv = saved
+    return status if isinstance(status, int) else 0

@@ -1,0 +1,61 @@
+"""``nat cost``: parameters and multiply-adds of any genotype's evaluation network."""
+
+from __future__ import annotations
+
+import argparse
+from dataclasses import dataclass
+from typing import Literal
+
+from nat_cli.arguments import field_help, plain
+from nat_cli.genotype_spec import load_genotype
+from nat_env.cost import Cost, count
+from nat_env.genotypes import Genotype
+
+
+@dataclass
+class CostArgs:
+    """Configuration of ``nat cost``."""
+
+    genotype: str
+    """A published name (DARTS_V2), DARTS or NAS-Bench-201 text, or a file holding either."""
+    dataset: Literal["cifar10", "imagenet"] = "cifar10"
+    """Evaluation network: cifar10 (DARTS: 20 cells, 36 channels; NAS-Bench-201: its CIFAR network) or imagenet (DARTS only: 14 cells, 48 channels, 224 px)."""
+
+
+def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> argparse.ArgumentParser:
+    """Register ``nat cost``."""
+    help_of = field_help(CostArgs)
+    parser = subparsers.add_parser(
+        "cost", help="parameters and multiply-adds of a genotype", description=plain(__doc__)
+    )
+    parser.add_argument("genotype", help=help_of["genotype"])
+    parser.add_argument(
+        "--dataset", choices=("cifar10", "imagenet"), default="cifar10", help=help_of["dataset"]
+    )
+    return parser
+
+
+def from_namespace(namespace: argparse.Namespace) -> CostArgs:
+    """The configuration from parsed flags."""
+    return CostArgs(genotype=namespace.genotype, dataset=namespace.dataset)
+
+
+def format_cost(cost: Cost) -> str:
+    """``3.35 M params, 528 M MAdds`` (the units of the NAT paper's tables)."""
+    return f"{cost.params / 1e6:.2f} M params, {cost.madds / 1e6:.0f} M MAdds"
+
+
+def describe(genotype: Genotype) -> str:
+    """The genotype's name if it has one, else its space."""
+    space = "NAS-Bench-201 cell" if genotype.space == "nb201" else "DARTS genotype"
+    return f"{genotype.name} ({space})" if genotype.name else space
+
+
+def run(args: CostArgs) -> int:
+    """Print the cost; exit status 0."""
+    genotype = load_genotype(args.genotype)
+    cost = count(genotype, args.dataset)
+    print(f"{describe(genotype)}, {args.dataset} network")
+    print(f"params:        {cost.params / 1e6:8.2f} M  ({cost.params:,})")
+    print(f"multiply-adds: {cost.madds / 1e6:8.0f} M  ({cost.madds:,})")
+    return 0

@@ -1,0 +1,195 @@
+"""``nat transform``: rewrite one input genotype β into α with a trained policy, and compare the two.
+
+Prints β and α, their parameters and multiply-adds, their validation accuracies (and the evaluator that
+gave them), and draws β above α with the changed edges highlighted (``--out``, needs matplotlib).
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import importlib.util
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+import nat_env  # noqa: F401 - registers the env ids
+from agents import RandomAgent, transform
+from agents.inference import Predictor, TransformResult
+from nat_cli import CommandError
+from nat_cli.arguments import field_help, key_value, plain, positive_int
+from nat_cli.cost import describe
+from nat_cli.evaluate import describe_evaluator, transform_env
+from nat_cli.genotype_spec import load_genotype
+from nat_cli.models import ModelConfig, load_model
+from nat_cli.run_dir import FINAL_MODEL, latest_checkpoint, read_config
+from nat_cli.train import make_env
+from nat_env.cost import Cost, count
+from nat_env.genotypes import Genotype
+from nat_env.render import render_diff
+
+DEFAULT_ENVS = {"nb201": "NAT-NB201-CIFAR10-v0", "darts": "NAT-CIFAR10-v0"}
+"""The env used for a genotype's space when neither --env-id nor the checkpoint's run names one."""
+
+
+@dataclass
+class TransformArgs:
+    """Configuration of ``nat transform``."""
+
+    genotype: str
+    """The input genotype β: a published name, DARTS text, a NAS-Bench-201 string, or a file holding one."""
+    checkpoint: str | None = None
+    """A checkpoint (.zip) written by nat train, or its run folder (model.zip, else the last checkpoint); none: a random policy."""
+    env_id: str | None = None
+    """Environment whose evaluator scores β and α (default: the checkpoint run's, else by the genotype's space)."""
+    env_kwargs: dict[str, Any] = field(default_factory=dict)
+    """Extra keyword arguments of gym.make as key=value (added to those of the checkpoint's run)."""
+    method: Literal["sampling", "maximum"] = "sampling"
+    """sampling: the best of k samples on validation accuracy; maximum: each edge's most probable choice."""
+    k: int = 8
+    """Samples for --method sampling."""
+    seed: int = 0
+    """Seed of the sampling."""
+    out: str | None = None
+    """Before/after diagram to write (.png or .svg; needs matplotlib)."""
+    device: str = "cpu"
+    """Torch device to load the policy on."""
+
+
+def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> argparse.ArgumentParser:
+    """Register ``nat transform``."""
+    h = field_help(TransformArgs)
+    parser = subparsers.add_parser(
+        "transform", help="transform one genotype with a trained policy", description=plain(__doc__)
+    )
+    parser.add_argument("--genotype", required=True, help=h["genotype"])
+    parser.add_argument("--checkpoint", help=h["checkpoint"])
+    parser.add_argument("--env-id", help=h["env_id"])
+    parser.add_argument(
+        "--env-kwargs", type=key_value, nargs="*", default=[], metavar="KEY=VALUE", help=h["env_kwargs"]
+    )
+    parser.add_argument("--method", choices=("sampling", "maximum"), default="sampling", help=h["method"])
+    parser.add_argument("-k", type=positive_int, default=8, help=h["k"])
+    parser.add_argument("--seed", type=int, default=0, help=h["seed"])
+    parser.add_argument("--out", help=h["out"])
+    parser.add_argument("--device", default="cpu", help=h["device"])
+    return parser
+
+
+def from_namespace(namespace: argparse.Namespace) -> TransformArgs:
+    """The configuration from parsed flags.
+
+    Raises:
+        ValueError: for an --out suffix other than .png or .svg.
+    """
+    values = {f.name: getattr(namespace, f.name) for f in dataclasses.fields(TransformArgs)}
+    values["env_kwargs"] = dict(values["env_kwargs"])
+    if values["out"] and Path(values["out"]).suffix.lower() not in (".png", ".svg"):
+        raise ValueError(f"--out must end in .png or .svg, got {values['out']}")
+    return TransformArgs(**values)
+
+
+def find_checkpoint(spec: str) -> tuple[Path, dict[str, Any]]:
+    """The checkpoint file a ``--checkpoint`` names and the ``args`` of its run's ``config.json``.
+
+    Raises:
+        CommandError: for a missing path, a folder without a model, or no ``config.json`` nearby.
+    """
+    path = Path(spec)
+    if path.is_dir():
+        run_dir = path
+        if (path / FINAL_MODEL).exists():
+            path = path / FINAL_MODEL
+        else:
+            latest = latest_checkpoint(path)
+            if latest is None:
+                raise CommandError(f"{spec} holds neither {FINAL_MODEL} nor checkpoints/")
+            path = latest[1]
+    elif path.is_file():
+        run_dir = path.parent.parent if path.parent.name == "checkpoints" else path.parent
+    else:
+        raise CommandError(f"no such checkpoint: {spec}")
+    config = read_config(run_dir)
+    if config is None:
+        raise CommandError(
+            f"no config.json of a nat train run beside {path}: cannot tell its algorithm and policy"
+        )
+    args: dict[str, Any] = config.get("args", {})
+    return path, args
+
+
+def _cost(genotype: Genotype) -> Cost | None:
+    try:
+        return count(genotype, "cifar10")
+    except (ValueError, NotImplementedError):
+        return None
+
+
+def format_result(
+    result: TransformResult, evaluator: str, source: str, test: tuple[float, float] | None = None
+) -> str:
+    """β, α, their costs and accuracies as text (``test``: their test accuracies, reported only)."""
+    lines = [
+        f"input genotype β ({describe(result.beta)}):",
+        f"  {result.beta}",
+        f"transformed genotype α ({result.method}, {result.candidates} distinct candidate(s), policy: {source}):",
+        f"  {result.alpha}",
+        "",
+        f"{'':>4} {'params (M)':>11} {'MAdds (M)':>10} {'val acc (%)':>12}"
+        + (f" {'test acc (%)':>13}" if test else ""),
+    ]
+    rows = (("β", result.beta, result.acc_beta), ("α", result.alpha, result.acc_alpha))
+    for index, (name, genotype, accuracy) in enumerate(rows):
+        cost = _cost(genotype)
+        params = f"{cost.params / 1e6:.2f}" if cost else "n/a"
+        madds = f"{cost.madds / 1e6:.1f}" if cost else "n/a"
+        extra = f" {100 * test[index]:>13.2f}" if test else ""
+        lines.append(f"{name:>4} {params:>11} {madds:>10} {100 * accuracy:>12.2f}{extra}")
+    note = " (test accuracies reported, never used to choose)" if test else ""
+    lines.append(f"accuracies: {evaluator}{note}; costs: the CIFAR-10 evaluation network")
+    verdict = "improved" if result.improved else "no candidate beat β; α = β"
+    lines.append(f"validation gain: {100 * result.gain:+.2f} points ({verdict})")
+    return "\n".join(lines)
+
+
+def run(args: TransformArgs) -> int:
+    """Transform, print and draw; exit status 0."""
+    beta = load_genotype(args.genotype)
+    if args.out and importlib.util.find_spec("matplotlib") is None:
+        raise CommandError("--out needs matplotlib (pip install 'nat-gym[plot]')")
+    checkpoint: Path | None = None
+    config: dict[str, Any] = {}
+    if args.checkpoint:
+        checkpoint, config = find_checkpoint(args.checkpoint)
+    env_id = args.env_id or config.get("env_id") or DEFAULT_ENVS[beta.space]
+    env = make_env(env_id, {**config.get("env_kwargs", {}), **args.env_kwargs})
+    base = transform_env(env)
+    try:
+        base.encoder.check(beta)
+    except ValueError as error:
+        raise CommandError(f"{env_id} cannot take this genotype: {error}") from None
+    model: Predictor
+    if checkpoint is None:
+        print("nat transform: warning: no --checkpoint: using a random policy", file=sys.stderr)
+        model, source = RandomAgent(seed=args.seed), "random"
+    else:
+        model_config = ModelConfig.from_args(config, device=args.device)
+        loaded = load_model(checkpoint, model_config, env)
+        model, source = loaded, f"{checkpoint} ({model_config.algo}, {loaded.num_timesteps} env steps)"
+    result = transform(
+        model,
+        beta,
+        base.evaluator,
+        base.transitions,
+        args.method,
+        k=args.k,
+        seed=args.seed,
+    )
+    evaluations = base.evaluator.evaluate([result.beta, result.alpha])
+    test = tuple(e.extra.get("test_accuracy", float("nan")) for e in evaluations)
+    has_test = all("test_accuracy" in e.extra for e in evaluations)
+    print(format_result(result, describe_evaluator(env), source, (test[0], test[1]) if has_test else None))
+    if args.out:
+        print(f"wrote {render_diff(result.beta, result.alpha, args.out)}")
+    return 0

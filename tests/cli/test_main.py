@@ -1,0 +1,128 @@
+"""The ``nat`` parser, error reporting, ``nat cost``, ``nat table build`` and ``nat bench``."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from nat_cli.main import COMMANDS, main
+from tests.conftest import shared_file
+
+NB201_CELL = "|nor_conv_3x3~0|+|none~0|none~1|+|skip_connect~0|avg_pool_3x3~1|none~2|"
+
+
+def _exit_code(argv: list[str]) -> int:
+    with pytest.raises(SystemExit) as raised:
+        main(argv)
+    code = raised.value.code
+    assert isinstance(code, int)
+    return code
+
+
+@pytest.mark.parametrize("argv", [[], *[[name] for name in COMMANDS], ["table", "build"]])
+def test_help_everywhere(argv: list[str], capsys: pytest.CaptureFixture[str]) -> None:
+    assert _exit_code([*argv, "--help"]) == 0
+    assert "usage: nat" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        [],
+        ["frobnicate"],
+        ["cost"],
+        ["cost", "DARTS_V2", "--dataset", "mnist"],
+        ["train", "--algo", "sarsa"],
+        ["train", "--total-timesteps", "0"],
+        ["train", "--algo", "lstm", "--policy", "gcn"],
+        ["train", "--env-kwargs", "no-equals-sign"],
+        ["transform"],
+        ["transform", "--genotype", "DARTS_V2", "--out", "picture.jpg"],
+        ["table", "build", "only-one-path"],
+        ["bench", "nonexistent"],
+    ],
+)
+def test_bad_arguments_give_one_line_and_exit_2(argv: list[str], capsys: pytest.CaptureFixture[str]) -> None:
+    assert _exit_code(argv) == 2
+    captured = capsys.readouterr()
+    lines = captured.err.strip().splitlines()
+    assert len(lines) == 1, captured.err
+    assert lines[0].startswith("nat: error: ")
+    assert captured.out == ""
+
+
+def test_cost_of_darts_v2(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["cost", "DARTS_V2"]) == 0
+    out = capsys.readouterr().out
+    assert "3.35 M" in out
+    assert "528 M" in out
+
+
+def test_cost_reads_a_file_and_an_nb201_string(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = tmp_path / "cell.txt"
+    path.write_text(NB201_CELL + "\n")
+    assert main(["cost", str(path)]) == 0
+    from_file = capsys.readouterr().out
+    assert main(["cost", NB201_CELL]) == 0
+    assert capsys.readouterr().out == from_file
+    assert "NAS-Bench-201 cell" in from_file
+
+
+@pytest.mark.parametrize(
+    "spec",
+    [
+        "Genotype(normal=[('sep_conv_3x3', 0)",
+        "|nor_conv_3x3~0|+|",
+        "|warp_drive~0|+|none~0|none~1|+|skip_connect~0|avg_pool_3x3~1|none~2|",
+        "NOT_A_GENOTYPE",
+        "missing/file.txt",
+    ],
+)
+def test_malformed_genotype_gives_one_line_and_exit_1(spec: str, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["cost", spec]) == 1
+    lines = capsys.readouterr().err.strip().splitlines()
+    assert len(lines) == 1
+    assert lines[0].startswith("nat cost: error: ")
+
+
+def test_debug_shows_the_traceback() -> None:
+    with pytest.raises(Exception, match="malformed genotype"):
+        main(["cost", "|nor_conv_3x3~0|+|", "--debug"])
+
+
+def test_missing_table_is_a_one_line_runtime_error(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    argv = ["transform", "--genotype", NB201_CELL, "--env-kwargs", f"table_path={tmp_path / 'absent.csv'}"]
+    assert main(argv) == 1
+    lines = capsys.readouterr().err.strip().splitlines()
+    assert lines[-1].startswith("nat transform: error: ")
+    assert len([line for line in lines if "error" in line]) == 1
+
+
+def test_table_build_from_fixture_files(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    fixtures = shared_file("NAT_NB201_FIXTURES", "data/nb201/nats_tss_fixtures")
+    if fixtures is None:
+        pytest.skip("the NATS-Bench fixture files are absent (../shared/data/nb201/nats_tss_fixtures)")
+    archive = tmp_path / "archive"
+    shutil.copytree(fixtures, archive)
+    output = tmp_path / "table.csv"
+    assert main(["table", "build", str(archive), str(output), "--no-progress"]) == 0
+    assert "rows" in capsys.readouterr().out
+    rows = output.read_text().strip().splitlines()
+    assert rows[0].startswith("index,arch_str")
+    assert len(rows) == 1 + len(list(archive.glob("[0-9]*.pickle.pbz2")))
+
+
+def test_table_build_of_a_missing_folder_is_a_runtime_error(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["table", "build", str(tmp_path / "absent"), str(tmp_path / "out.csv")]) == 1
+    assert capsys.readouterr().err.startswith("nat table: error: no such archive folder")
+
+
+def test_bench_forwards_help_to_the_benchmark(capsys: pytest.CaptureFixture[str]) -> None:
+    assert _exit_code(["bench", "demo", "--help"]) == 0
+    assert "usage: nat bench demo" in capsys.readouterr().out

@@ -1,0 +1,175 @@
+"""``nat train`` (checkpoints, logs, resume) and ``nat transform`` with its checkpoint, on NAS-Bench-201."""
+
+from __future__ import annotations
+
+import csv
+import json
+from pathlib import Path
+
+import pytest
+from stable_baselines3.common.base_class import BaseAlgorithm
+
+from agents import REINFORCE
+from nat_cli import callbacks
+from nat_cli.main import main
+from nat_cli.run_dir import checkpoints
+
+ENV = "NAT-NB201-CIFAR10-v0"
+NB201_CELL = "|nor_conv_3x3~0|+|none~0|none~1|+|skip_connect~0|avg_pool_3x3~1|none~2|"
+
+
+def train_argv(log_dir: Path, table_kwarg: str, total: int, *extra: str) -> list[str]:
+    return [
+        "train", "--env-id", ENV, "--algo", "reinforce", "--policy", "gcn", "--seed", "0",
+        "--total-timesteps", str(total), "--n-steps", "16", "--checkpoint-every", "32", "--device", "cpu",
+        "--log-dir", str(log_dir), "--n-eval", "4", "-k", "2", "--progress", "plain",
+        "--env-kwargs", table_kwarg, *extra,
+    ]  # fmt: skip
+
+
+def logged_steps(log_dir: Path) -> list[int]:
+    with open(log_dir / "progress.csv", newline="") as file:
+        return [int(float(row["time/total_timesteps"])) for row in csv.DictReader(file)]
+
+
+@pytest.fixture(scope="module")
+def resumed_run(tmp_path_factory: pytest.TempPathFactory, table_kwarg: str) -> Path:
+    """A run trained to 64 steps (checkpoints every 32), then resumed to 128."""
+    log_dir = tmp_path_factory.mktemp("run")
+    assert main(train_argv(log_dir, table_kwarg, 64)) == 0
+    assert [steps for steps, _ in checkpoints(log_dir)] == [32, 64]
+    assert logged_steps(log_dir) == [16, 32, 48, 64]
+    assert main(train_argv(log_dir, table_kwarg, 128, "--resume")) == 0
+    return log_dir
+
+
+def test_train_writes_config_checkpoints_logs_and_results(resumed_run: Path) -> None:
+    config = json.loads((resumed_run / "config.json").read_text())
+    assert config["args"]["env_id"] == ENV
+    assert config["args"]["total_timesteps"] == 128
+    assert config["versions"]["stable-baselines3"] != "absent"
+    assert [entry["total_timesteps"] for entry in config["history"]] == [64, 128]
+    assert (resumed_run / "model.zip").exists()
+    results = json.loads((resumed_run / "results.json").read_text())
+    assert set(results["gains"]) == {"keep", "maximum", "sampling", "oracle"}
+    assert results["timesteps"] == 128
+    assert not list(resumed_run.rglob("*.partial"))
+
+
+def test_resume_continues_the_step_count_and_the_log(resumed_run: Path) -> None:
+    assert [steps for steps, _ in checkpoints(resumed_run)] == [32, 64, 96, 128]
+    model = REINFORCE.load(resumed_run / "model.zip", device="cpu")
+    assert model.num_timesteps == 128
+    assert logged_steps(resumed_run) == [16, 32, 48, 64, 80, 96, 112, 128]
+
+
+def test_resume_with_another_configuration_is_refused(
+    resumed_run: Path, table_kwarg: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    capsys.readouterr()
+    assert main([*train_argv(resumed_run, table_kwarg, 256, "--resume"), "--learning-rate", "0.5"]) == 1
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1
+    assert err[0].startswith("nat train: error: refusing to resume")
+    assert "learning_rate: 0.001 -> 0.5" in err[0]
+    assert [steps for steps, _ in checkpoints(resumed_run)][-1] == 128
+
+
+def test_a_fresh_run_in_a_used_folder_is_refused(
+    resumed_run: Path, table_kwarg: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    capsys.readouterr()
+    assert main(train_argv(resumed_run, table_kwarg, 64)) == 1
+    assert "already holds a run" in capsys.readouterr().err
+
+
+def test_an_interrupted_run_loses_only_the_steps_since_its_last_checkpoint(
+    tmp_path: Path, table_kwarg: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    original = callbacks.CheckpointCallback._on_rollout_start
+
+    def interrupt_after_48(self: callbacks.CheckpointCallback) -> None:
+        original(self)
+        if self.num_timesteps >= 48:
+            raise KeyboardInterrupt
+
+    monkeypatch.setattr(callbacks.CheckpointCallback, "_on_rollout_start", interrupt_after_48)
+    assert main(train_argv(tmp_path, table_kwarg, 64)) == 130
+    assert "--resume" in capsys.readouterr().err
+    assert [steps for steps, _ in checkpoints(tmp_path)] == [32]
+    assert logged_steps(tmp_path) == [16, 32, 48]
+    monkeypatch.undo()
+    assert main(train_argv(tmp_path, table_kwarg, 64, "--resume")) == 0
+    assert logged_steps(tmp_path) == [16, 32, 48, 64]
+    assert REINFORCE.load(tmp_path / "model.zip", device="cpu").num_timesteps == 64
+
+
+def test_transform_with_the_checkpoint(
+    resumed_run: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    pytest.importorskip("matplotlib")
+    picture = tmp_path / "diff.png"
+    argv = ["transform", "--genotype", NB201_CELL, "--checkpoint", str(resumed_run), "--out", str(picture)]
+    assert main(argv) == 0
+    out = capsys.readouterr().out
+    assert NB201_CELL in out
+    assert "val acc (%)" in out
+    assert "NAS-Bench-201 table" in out
+    assert "128 env steps" in out
+    accuracy_rows = [line.split() for line in out.splitlines() if line.strip().startswith(("β", "α"))]
+    assert [row[0] for row in accuracy_rows] == ["β", "α"]
+    assert all(float(row[3]) > 0 for row in accuracy_rows)
+    assert picture.read_bytes().startswith(b"\x89PNG")
+
+
+def test_transform_without_checkpoint_warns_and_uses_a_random_policy(
+    table_kwarg: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    argv = ["transform", "--genotype", NB201_CELL, "--env-kwargs", table_kwarg, "--method", "maximum"]
+    assert main(argv) == 0
+    captured = capsys.readouterr()
+    assert "random policy" in captured.err
+    assert "policy: random" in captured.out
+
+
+def test_checkpoints_load_without_unpickling(resumed_run: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import cloudpickle
+
+    from nat_cli.models import ModelConfig, load_model
+    from nat_cli.train import make_env
+
+    def refuse(*args: object, **kwargs: object) -> None:
+        raise AssertionError("cloudpickle.loads was called")
+
+    monkeypatch.setattr(cloudpickle, "loads", refuse)
+    config = json.loads((resumed_run / "config.json").read_text())["args"]
+    env = make_env(ENV, config["env_kwargs"])
+    model = load_model(resumed_run / "model.zip", ModelConfig.from_args(config, device="cpu"), env)
+    assert isinstance(model, BaseAlgorithm)
+    assert model.num_timesteps == 128
+
+
+@pytest.mark.parametrize(
+    ("algo", "policy"),
+    [
+        ("ppo", "gcn"),
+        ("a2c", "mlp"),
+        ("maskable_ppo", "gcn"),
+        ("lstm", "lstm"),
+        ("reinforce", "reference"),
+        ("random", "gcn"),
+    ],
+)
+def test_every_algorithm_trains_and_transforms(
+    algo: str, policy: str, tmp_path: Path, table_kwarg: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    if algo == "maskable_ppo":
+        pytest.importorskip("sb3_contrib")
+    argv = train_argv(tmp_path, table_kwarg, 32, "--algo", algo, "--policy", policy, "--progress", "none")
+    assert main(argv) == 0
+    assert "Sampling (best of 2)" in capsys.readouterr().out
+    if algo == "random":
+        assert not (tmp_path / "model.zip").exists()
+        return
+    assert main(["transform", "--genotype", NB201_CELL, "--checkpoint", str(tmp_path), "-k", "2"]) == 0
+    assert f"({algo}, 32 env steps)" in capsys.readouterr().out
