@@ -1,35 +1,45 @@
-"""Supernet speed: training images/s, paired reward evaluations/s, env step time, projected paper run.
+"""Supernet speed: plain single path vs grouped multi-architecture passes, projected to the paper's run.
 
-Compares the fast path (device-resident data, shared stem, deduplicated genotypes, one host sync per
-call; on CUDA also channels_last, bf16 autocast and cudnn.benchmark) with a plain single-path
-implementation (the same supernet with every fast option off, a stem pass per genotype and a host sync
-after every batch). Projects the paper's 100-epoch schedule: per epoch 312 training batches of 64
-(20,000 images) and 468 episodes each scoring α and β on 64 images (30,000 images).
+Variants (each on a freshly initialised supernet):
 
-    python -m benchmarks.supernet_speed --preset tiny --device cpu --out benchmarks/results/speed_cpu.json
+* ``plain``: single path, every fast option off, a stem pass per genotype, a host sync after every batch.
+* ``fast``: single path with the device-resident fast path (shared stem, deduplicated genotypes, one host
+  sync per call; on CUDA channels_last, bf16 autocast and cudnn.benchmark).
+* ``grouped[...]``: grouped passes (:mod:`nat_env.supernet.grouped`). Rewards: ``--archs-per-pass``
+  architectures per pass (128 = 64 episodes' α and β on the same 64 images). Training: for each ``K`` of
+  ``--archs-per-step``, one SGD step trains ``K`` genotypes on ``K`` batches of 64. The speed options of
+  each grouped variant come from ``--grouped-options`` (``fp32`` none, ``bf16`` autocast, ``cl``
+  channels_last, ``cudnn`` cudnn.benchmark, joined by ``+``).
+
+Projection of the paper's 100-epoch schedule: per epoch 312 training batches of 64 (20,000 images) and
+468 episodes each scoring α and β on 64 images (30,000 images). ``grouped rewards`` keeps the paper's
+training (one genotype per batch of 64, the faster single-path variant's step time); ``grouped rewards +
+training`` uses the grouped step time per batch.
+
+    python -m benchmarks.supernet_speed --preset tiny --device cpu --threads 1 \
+        --out benchmarks/results/supernet_speed_tiny_cpu.json
     python -m benchmarks.supernet_speed --preset paper --device cuda --budget-seconds 240 \
-        --out benchmarks/results/speed_cuda.json
+        --archive <cifar-10 tarball> --out benchmarks/results/supernet_speed_paper_cuda.json
 """
 
 from __future__ import annotations
 
 import argparse
 import dataclasses
-import json
 import os
-import platform
 import time
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 import torch
 
+from benchmarks.report import markdown_table, write
 from nat_env import transitions as _transitions
 from nat_env.data import CIFAR10_CLASSES, CifarData, ImageArrays, load_cifar10
 from nat_env.encoding import GraphEncoder
 from nat_env.envs.cifar10 import Cifar10Env, resolve_device
+from nat_env.genotypes import Genotype
 from nat_env.sampler import GenotypeSampler
 from nat_env.supernet.evaluator import SupernetEvaluator
 from nat_env.supernet.model import Supernet, SupernetConfig
@@ -51,15 +61,23 @@ class Args:
     """CIFAR-10 tarball or class-folder directory; default ``NAT_CIFAR10_ARCHIVE``, else random images
     (speed does not depend on pixel values)."""
     train_steps: int = 30
-    """Timed supernet training steps per path (after 3 untimed ones)."""
+    """Timed supernet training steps per variant and ``K`` (after 3 untimed ones)."""
     reward_calls: int = 30
-    """Timed paired (α, β) reward evaluations per path."""
+    """Timed reward calls per variant (single path: one (α, β) pair per call; grouped: a pass)."""
     reward_images: int = 64
     """Images per paired reward (the paper's 64, for the projection)."""
+    archs_per_pass: int = 128
+    """Grouped rewards: architectures per pass (half as many episodes' (α, β) pairs)."""
+    archs_per_step: str = "8,32,64"
+    """Grouped training: comma-separated genotypes per SGD step to time (one batch of 64 each)."""
+    grouped_options: str = "auto"
+    """Comma-separated speed options of the grouped variants, each ``+``-joined from ``fp32``, ``bf16``,
+    ``cl``, ``cudnn``; ``auto``: ``fp32`` on CPU, ``fp32,bf16,bf16+cl`` on CUDA (cudnn.benchmark re-tunes
+    for every new row count, and grouped row counts change with every call)."""
     env_steps: int = 10
     """Timed environment steps (fast path, the preset's reward images)."""
     budget_seconds: float = 60.0
-    """Wall-time budget; each of the five timed phases stops after a fifth of it."""
+    """Wall-time budget of the timed phases, shared equally among them (warm-ups are extra)."""
     threads: int = 0
     """CPU threads for torch (0 keeps torch's default)."""
     seed: int = 0
@@ -68,23 +86,36 @@ class Args:
     """Result file."""
 
 
-def machine_info(device: torch.device) -> dict[str, Any]:
-    """CPU/GPU names and library versions."""
-    cpu = platform.processor()
-    if Path("/proc/cpuinfo").exists():
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    return {
-        "cpu": cpu,
-        "cpu_count": os.cpu_count(),
-        "torch_threads": torch.get_num_threads(),
-        "gpu": torch.cuda.get_device_name(device) if device.type == "cuda" else None,
-        "torch": torch.__version__,
-        "python": platform.python_version(),
-        "platform": platform.platform(),
-    }
+@dataclass(frozen=True)
+class Variant:
+    """One way of running the supernet."""
+
+    name: str
+    options: FastOptions
+    grouped: bool
+    share: bool  # shared stem and deduplicated genotypes
+
+
+def variants(args: Args, device: torch.device) -> list[Variant]:
+    """``plain``, ``fast`` and one grouped variant per entry of ``--grouped-options``."""
+    found = [
+        Variant("plain", FastOptions(sync_every_batch=True), False, False),
+        Variant("fast", FastOptions.for_device(device), False, True),
+    ]
+    spec = args.grouped_options
+    if spec == "auto":
+        # no cudnn.benchmark: a grouped pass's row counts change with every call, so it would re-tune
+        spec = "fp32,bf16,bf16+cl" if device.type == "cuda" else "fp32"
+    for entry in spec.split(","):
+        flags = set(entry.split("+"))
+        unknown = flags - {"fp32", "bf16", "cl", "cudnn"}
+        if unknown:
+            raise ValueError(f"unknown grouped option(s) {sorted(unknown)} in {entry!r}")
+        options = FastOptions(
+            channels_last="cl" in flags, bf16="bf16" in flags, cudnn_benchmark="cudnn" in flags
+        )
+        found.append(Variant(f"grouped[{entry}]", options, True, True))
+    return found
 
 
 def load_arrays(args: Args) -> ImageArrays:
@@ -106,9 +137,19 @@ def sync(device: torch.device) -> None:
         torch.cuda.synchronize(device)
 
 
+def reset_peak(device: torch.device) -> None:
+    if device.type == "cuda":
+        torch.cuda.reset_peak_memory_stats(device)
+
+
+def peak_gib(device: torch.device) -> float | None:
+    return torch.cuda.max_memory_allocated(device) / 2**30 if device.type == "cuda" else None
+
+
 def time_training(
     trainer: SupernetTrainer, steps: int, budget: float, device: torch.device
-) -> dict[str, float]:
+) -> dict[str, Any]:
+    reset_peak(device)
     trainer.train_steps(3)
     sync(device)
     start, done = time.perf_counter(), 0
@@ -117,36 +158,88 @@ def time_training(
         done = trainer.steps_done - 3
     sync(device)
     seconds = time.perf_counter() - start
-    batch = trainer.config.batch_size
+    batch, k = trainer.config.batch_size, trainer.config.archs_per_step
     return {
+        "archs_per_step": k,
         "steps": done,
         "seconds": seconds,
-        "images_per_s": done * batch / seconds,
+        "images_per_s": done * k * batch / seconds,
         "s_per_step": seconds / done,
+        "s_per_batch": seconds / (done * k),
+        "peak_gib": peak_gib(device),
     }
 
 
-def time_rewards(
-    evaluator: SupernetEvaluator, calls: int, budget: float, device: torch.device, seed: int
-) -> dict[str, float]:
+def reward_calls(supernet: Supernet, calls: int, pairs_per_call: int, seed: int) -> list[list[Genotype]]:
+    """``calls`` lists of ``pairs_per_call`` (β, α) pairs, α one random legal transition of β."""
     rng = np.random.default_rng(seed)
-    sampler = GenotypeSampler(
-        space=evaluator.supernet.config.space, n_nodes=evaluator.supernet.config.n_nodes
-    )
-    rules = _transitions.get("nat", evaluator.supernet.config.space)
-    pairs = []
-    for _ in range(calls + 2):
-        beta = sampler.sample(rng)
-        pairs.append([beta, rules.apply(beta, _transitions.random_legal_action(rules.mask(beta), rng))])
-    evaluator.evaluate(pairs[0])
+    sampler = GenotypeSampler(space=supernet.config.space, n_nodes=supernet.config.n_nodes)
+    rules = _transitions.get("nat", supernet.config.space)
+    batches = []
+    for _ in range(calls):
+        flat: list[Genotype] = []
+        for _ in range(pairs_per_call):
+            beta = sampler.sample(rng)
+            flat += [beta, rules.apply(beta, _transitions.random_legal_action(rules.mask(beta), rng))]
+        batches.append(flat)
+    return batches
+
+
+def time_rewards(
+    evaluator: SupernetEvaluator,
+    calls: int,
+    pairs_per_call: int,
+    budget: float,
+    device: torch.device,
+    seed: int,
+) -> dict[str, Any]:
+    batches = reward_calls(evaluator.supernet, calls + 1, pairs_per_call, seed)
+    reset_peak(device)
+    evaluator.evaluate(batches[0])
     sync(device)
     start, done = time.perf_counter(), 0
     while done < calls and time.perf_counter() - start < budget:
-        evaluator.evaluate(pairs[done + 1])
+        evaluator.evaluate(batches[done + 1])
         done += 1
     sync(device)
     seconds = time.perf_counter() - start
-    return {"pairs": done, "seconds": seconds, "pairs_per_s": done / seconds, "s_per_pair": seconds / done}
+    pairs = done * pairs_per_call
+    return {
+        "pairs_per_call": pairs_per_call,
+        "calls": done,
+        "seconds": seconds,
+        "pairs_per_s": pairs / seconds,
+        "s_per_pair": seconds / pairs,
+        "peak_gib": peak_gib(device),
+    }
+
+
+def time_env(
+    supernet: Supernet, data: CifarData, options: FastOptions, args: Args, budget: float
+) -> dict[str, Any]:
+    preset = get_preset(args.preset)
+    rules = _transitions.get("nat", "darts")
+    evaluator = SupernetEvaluator(
+        supernet,
+        data,
+        reward_images=preset.reward_images,
+        eval_batch_size=preset.eval_batch_size,
+        options=options,
+    )
+    env = Cifar10Env(
+        evaluator,
+        GenotypeSampler(n_nodes=supernet.config.n_nodes),
+        rules,
+        GraphEncoder(rules, "darts", supernet.config.n_nodes),
+    )
+    env.reset(seed=args.seed)
+    start, steps = time.perf_counter(), 0
+    while steps < args.env_steps and time.perf_counter() - start < budget:
+        env.step(env.action_space.sample())
+        env.reset()
+        steps += 1
+    seconds = time.perf_counter() - start
+    return {"steps": steps, "reward_images": evaluator.reward_images, "s_per_step": seconds / max(steps, 1)}
 
 
 def run(args: Args) -> dict[str, Any]:
@@ -163,80 +256,107 @@ def run(args: Args) -> dict[str, Any]:
         max_test_images=1,
     )
     config = SupernetConfig(layers=preset.layers, channels=preset.channels, n_nodes=preset.n_nodes)
-    training = TrainingConfig(batch_size=preset.batch_size, seed=args.seed)
-    phase = args.budget_seconds / 5
-    paths = {
-        "fast": (FastOptions.for_device(device), True),
-        "plain": (FastOptions(sync_every_batch=True), False),
-    }
-    results: dict[str, Any] = {}
-    for name, (options, fast) in paths.items():
+    ks = [int(k) for k in args.archs_per_step.split(",") if k]
+    chosen = variants(args, device)
+    phases = sum(2 if not v.grouped else 1 + len(ks) for v in chosen) + 1
+    phase = args.budget_seconds / phases
+    results: dict[str, Any] = {"data_source": data.fingerprint["source"], "device": str(device)}
+    for variant in chosen:
+        torch.backends.cudnn.benchmark = variant.options.cudnn_benchmark
         torch.manual_seed(args.seed)
         supernet = Supernet(config).to(device)
         sampler = MixtureSampler.warmup("darts", config.n_nodes, config.vocabulary, 0.3, 0.3)
-        trainer = SupernetTrainer(supernet, data, sampler, training, 10_000, options)
-        train = time_training(trainer, args.train_steps, phase, device)
+        entry: dict[str, Any] = {
+            "options": dataclasses.asdict(variant.options),
+            "share_stem_dedup": variant.share,
+        }
+        trainings = []
+        for k in ks if variant.grouped else [1]:
+            training = TrainingConfig(batch_size=preset.batch_size, seed=args.seed, archs_per_step=k)
+            trainer = SupernetTrainer(supernet, data, sampler, training, 10_000, variant.options)
+            trainings.append(time_training(trainer, args.train_steps, phase, device))
+        entry["training"] = trainings
+        archs = args.archs_per_pass if variant.grouped else 2
         evaluator = SupernetEvaluator(
             supernet,
             data,
             reward_images=args.reward_images,
-            eval_batch_size=64,
-            options=options,
-            share_stem=fast,
-            deduplicate=fast,
+            eval_batch_size=args.reward_images,
+            options=variant.options,
+            share_stem=variant.share,
+            deduplicate=variant.share,
+            grouped=variant.grouped,
+            max_rows_per_pass=archs * args.reward_images,
         )
-        rewards = time_rewards(evaluator, args.reward_calls, phase, device, args.seed)
-        epoch = TRAIN_BATCHES * train["s_per_step"] + EPISODES * rewards["s_per_pair"]
-        results[name] = {
-            "options": dataclasses.asdict(options),
-            "share_stem": fast,
-            "deduplicate": fast,
-            "training": train,
-            "rewards": rewards,
-            "projected_epoch_s": epoch,
-            "projected_100_epochs_h": EPOCHS * epoch / 3600,
-        }
-        if fast:
-            rules = _transitions.get("nat", "darts")
-            env_evaluator = SupernetEvaluator(
-                supernet,
-                data,
-                reward_images=preset.reward_images,
-                eval_batch_size=preset.eval_batch_size,
-                options=options,
+        entry["rewards"] = time_rewards(
+            evaluator, args.reward_calls, max(archs // 2, 1), phase, device, args.seed
+        )
+        results[variant.name] = entry
+        print(
+            f"{variant.name}: {[round(t['images_per_s']) for t in trainings]} img/s, "
+            f"{entry['rewards']['pairs_per_s']:.1f} pairs/s",
+            flush=True,
+        )
+        if variant.name == "fast":
+            results["env_step"] = time_env(supernet, data, variant.options, args, phase)
+    results["projection"] = project(results, chosen)
+    return results
+
+
+def project(results: dict[str, Any], chosen: list[Variant]) -> dict[str, Any]:
+    """Projected 100-epoch hours per schedule and its ratio to ``plain``."""
+    single = min(results[v.name]["training"][0]["s_per_batch"] for v in chosen if not v.grouped)
+
+    def hours(s_per_batch: float, s_per_pair: float) -> float:
+        return EPOCHS * (TRAIN_BATCHES * s_per_batch + EPISODES * s_per_pair) / 3600
+
+    plain = results["plain"]
+    rows: dict[str, Any] = {}
+    base = hours(plain["training"][0]["s_per_batch"], plain["rewards"]["s_per_pair"])
+    for variant in chosen:
+        entry = results[variant.name]
+        pair = entry["rewards"]["s_per_pair"]
+        if not variant.grouped:
+            rows[variant.name] = {"hours": hours(entry["training"][0]["s_per_batch"], pair)}
+            continue
+        rows[f"{variant.name} rewards"] = {"hours": hours(single, pair)}
+        for training in entry["training"]:
+            name = f"{variant.name} rewards + training K={training['archs_per_step']}"
+            rows[name] = {"hours": hours(training["s_per_batch"], pair)}
+    for row in rows.values():
+        row["minutes"] = 60 * row["hours"]
+        row["speedup_over_plain"] = base / row["hours"]
+    return rows
+
+
+def summary(results: dict[str, Any]) -> str:
+    """A Markdown table of speeds and the projected 100-epoch run per schedule."""
+    plain = results["plain"]
+    lines = []
+    speed_rows = []
+    for name, entry in results.items():
+        if not isinstance(entry, dict) or "rewards" not in entry:
+            continue
+        for training in entry["training"]:
+            speed_rows.append(
+                [
+                    name,
+                    training["archs_per_step"],
+                    f"{training['images_per_s']:.0f}",
+                    f"{training['images_per_s'] / plain['training'][0]['images_per_s']:.1f}x",
+                    f"{entry['rewards']['pairs_per_s']:.1f}",
+                    f"{entry['rewards']['pairs_per_s'] / plain['rewards']['pairs_per_s']:.1f}x",
+                    f"{max(training['peak_gib'] or 0, entry['rewards']['peak_gib'] or 0):.2f}",
+                ]
             )
-            env = Cifar10Env(
-                env_evaluator,
-                GenotypeSampler(n_nodes=config.n_nodes),
-                rules,
-                GraphEncoder(rules, "darts", config.n_nodes),
-            )
-            env.reset(seed=args.seed)
-            start, steps = time.perf_counter(), 0
-            while steps < args.env_steps and time.perf_counter() - start < phase:
-                env.step(env.action_space.sample())
-                env.reset()
-                steps += 1
-            seconds = time.perf_counter() - start
-            results["env_step"] = {
-                "steps": steps,
-                "reward_images": env_evaluator.reward_images,
-                "s_per_step": seconds / max(steps, 1),
-            }
-    fast_r, plain_r = results["fast"], results["plain"]
-    results["ratio_fast_over_plain"] = {
-        "training_images_per_s": fast_r["training"]["images_per_s"] / plain_r["training"]["images_per_s"],
-        "reward_pairs_per_s": fast_r["rewards"]["pairs_per_s"] / plain_r["rewards"]["pairs_per_s"],
-        "projected_run": plain_r["projected_epoch_s"] / fast_r["projected_epoch_s"],
-    }
-    return {
-        "machine": machine_info(device),
-        "config": dataclasses.asdict(args),
-        "device": str(device),
-        "preset": dataclasses.asdict(preset),
-        "data_source": data.fingerprint["source"],
-        "results": results,
-    }
+    header = ["variant", "K", "train img/s", "vs plain", "reward pairs/s", "vs plain", "peak GiB"]
+    lines.append(markdown_table(header, speed_rows))
+    rows = [
+        [name, f"{row['minutes']:.1f}", f"{row['speedup_over_plain']:.1f}x"]
+        for name, row in results["projection"].items()
+    ]
+    lines.append(markdown_table(["100-epoch schedule", "minutes", "vs plain"], rows))
+    return "\n\n".join(lines)
 
 
 def parse_args() -> Args:
@@ -252,21 +372,9 @@ def parse_args() -> Args:
 
 def main() -> None:
     args = parse_args()
-    result = run(args)
-    out = Path(args.out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps(result, indent=2))
-    ratio = result["results"]["ratio_fast_over_plain"]
-    print(
-        json.dumps(
-            {
-                "device": result["device"],
-                **{k: round(v, 3) for k, v in ratio.items()},
-                "fast_100_epochs_h": round(result["results"]["fast"]["projected_100_epochs_h"], 3),
-                "plain_100_epochs_h": round(result["results"]["plain"]["projected_100_epochs_h"], 3),
-            }
-        )
-    )
+    results = run(args)
+    out = write(args.out, args, {**results, "preset": dataclasses.asdict(get_preset(args.preset))})
+    print(summary(results))
     print(f"wrote {out}")
 
 

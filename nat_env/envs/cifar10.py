@@ -122,7 +122,7 @@ def build_setup(config: dict[str, Any]) -> SupernetSetup:
         steps_per_epoch = max(1, len(data.weights_labels) // preset.batch_size)
         total = preset.warmup_steps + preset.online_epochs * steps_per_epoch
         trainer = SupernetTrainer(supernet, data, sampler, training, total, options)
-        trainer.train_steps(preset.warmup_steps)
+        trainer.train_batches(preset.warmup_steps)
         schedule = OnlineSchedule(
             trainer, config["online"]["online_batches"], config["online"]["online_every"]
         )

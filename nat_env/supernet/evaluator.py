@@ -5,7 +5,10 @@ Data flow: genotypes (β and α of one or many episodes) + a window of the 60% r
 
 All genotypes of one :meth:`SupernetEvaluator.evaluate` call are scored on the same un-augmented images
 (paired rewards, NAT.md mistake 3), under ``torch.inference_mode()``. Successive calls take successive
-windows of a seeded permutation of the rewards split, so rewards cycle through all of it.
+windows of a seeded permutation of the rewards split, so rewards cycle through all of it. By default
+the genotypes of a chunk run in grouped passes (:mod:`nat_env.supernet.grouped`: each (edge, op) once for
+all of them, batch-norm statistics per genotype), so scoring α and β of many episodes costs about as many
+kernel launches as scoring one genotype.
 
 How many images: a reward is a paired difference. If α and β disagree (one right, the other wrong) on a
 fraction ``p`` of images, the standard deviation of acc(α) − acc(β) over ``n`` images is about
@@ -24,6 +27,7 @@ import torch
 from nat_env.data import CifarData
 from nat_env.evaluation import Evaluation
 from nat_env.genotypes import Genotype
+from nat_env.supernet.grouped import GroupPlan, grouped_forward_cells, grouped_forward_stem
 from nat_env.supernet.model import Supernet
 from nat_env.supernet.training import FastOptions
 
@@ -47,6 +51,11 @@ class SupernetEvaluator:
         options: speed options.
         share_stem: run the architecture-independent stem once per chunk for all genotypes.
         deduplicate: evaluate genotypes that compute the same function (equal after pruning) once.
+        grouped: score all genotypes of a chunk in grouped passes (:mod:`nat_env.supernet.grouped`),
+            each on the same chunk with its own batch-norm statistics; off runs one single-path pass per
+            genotype (the plain implementation). Both give the same accuracies up to float rounding.
+        max_rows_per_pass: bound on the rows (genotypes x chunk images) of one grouped pass, which
+            bounds its activation memory; at least one genotype per pass.
     """
 
     def __init__(
@@ -60,15 +69,18 @@ class SupernetEvaluator:
         options: FastOptions | None = None,
         share_stem: bool = True,
         deduplicate: bool = True,
+        grouped: bool = True,
+        max_rows_per_pass: int = 8192,
     ) -> None:
-        if reward_images < 1 or eval_batch_size < 1:
-            raise ValueError("reward_images and eval_batch_size must be positive")
+        if reward_images < 1 or eval_batch_size < 1 or max_rows_per_pass < 1:
+            raise ValueError("reward_images, eval_batch_size and max_rows_per_pass must be positive")
         self.supernet, self.data = supernet, data
         self.reward_images = min(reward_images, len(data.reward_labels))
         self.eval_batch_size = eval_batch_size
         self.options = options or FastOptions()
         self.options.prepare(supernet, data.device)
         self.share_stem, self.deduplicate = share_stem, deduplicate
+        self.grouped, self.max_rows_per_pass = grouped, max_rows_per_pass
         self.calls = 0
         self._prefetched: tuple[tuple[Genotype, ...], list[Evaluation]] | None = None
         self.seed(seed)
@@ -127,6 +139,9 @@ class SupernetEvaluator:
             for start in range(0, len(labels), self.eval_batch_size):
                 x = self.options.images(self.data.normalize(images[start : start + self.eval_batch_size]))
                 y = labels[start : start + self.eval_batch_size]
+                if self.grouped:
+                    self._grouped_chunk(unique, x, y, correct)
+                    continue
                 stem = self.supernet.forward_stem(x) if self.share_stem else None
                 for i, genotype in enumerate(unique):
                     hidden = stem if stem is not None else self.supernet.forward_stem(x)
@@ -140,3 +155,23 @@ class SupernetEvaluator:
         if position is None:
             return [c / n for c in counts]
         return [counts[position[key]] / n for key in keys]
+
+    def _grouped_chunk(
+        self, genotypes: Sequence[Genotype], x: torch.Tensor, y: torch.Tensor, correct: torch.Tensor
+    ) -> None:
+        """Add each genotype's correct count on one chunk to ``correct``, many genotypes per pass."""
+        rows = len(y)
+        per_pass = max(1, self.max_rows_per_pass // rows)
+        stem = self.supernet.forward_stem(x) if self.share_stem else None
+        for start in range(0, len(genotypes), per_pass):
+            group = genotypes[start : start + per_pass]
+            plan = GroupPlan.build(self.supernet, group, rows, x.device)
+            if stem is not None:
+                hidden = self.options.images(stem.repeat(len(group), 1, 1, 1))
+            else:
+                hidden = grouped_forward_stem(self.supernet, x.repeat(len(group), 1, 1, 1), rows)
+            logits = grouped_forward_cells(self.supernet, hidden, plan)
+            hits = (logits.argmax(1).view(len(group), rows) == y).sum(1)
+            correct[start : start + len(group)] += hits
+            if self.options.sync_every_batch:
+                correct.tolist()

@@ -24,7 +24,9 @@ Design choices (NAT.md, sections 3 and 5):
   warm-up and be wrong for any particular one (the weight-sharing BN problem; NAT.md mistake 3 asks for
   consistent handling). Batch statistics of a fixed, un-augmented evaluation chunk are per architecture
   and deterministic, so α and β are normalised alike; the evaluation chunk size (256 by default) is part
-  of the reward's definition. Edge ops use ``affine=False`` as in DARTS' search supernet.
+  of the reward's definition. Edge ops use ``affine=False`` as in DARTS' search supernet. The batch
+  norms are :class:`~nat_env.supernet.batchnorm.ChunkedBatchNorm2d`, so that a grouped pass of many
+  architectures (:mod:`nat_env.supernet.grouped`) keeps every architecture's statistics its own.
 * **NAS-Bench-201.** ``space="nb201"`` builds NAS-Bench-201's macro network (stem, three stages of
   ``layers`` cells with 1x, 2x, 4x channels, a residual stride-2 block between stages); every node of its
   4-node cell sums all its predecessors, so supernet accuracies can be checked against the exact table.
@@ -42,6 +44,7 @@ from torch import nn
 from nat_env import ops as _ops
 from nat_env.genotypes import NB201_NODES, Cell, Genotype
 from nat_env.nn import FactorizedReduce, ReLUConvBN, make_op
+from nat_env.supernet.batchnorm import use_chunked_batch_norm
 
 
 @dataclass(frozen=True)
@@ -265,6 +268,7 @@ class Supernet(nn.Module):
         self.pool = nn.AdaptiveAvgPool2d(1)
         self.classifier = nn.Linear(c_out, config.num_classes)
         disable_running_stats(self)
+        use_chunked_batch_norm(self)
 
     def check(self, genotype: Genotype) -> None:
         """Raise ``ValueError`` unless the supernet can run ``genotype``."""

@@ -30,6 +30,7 @@ from nat_env.data import CifarData
 from nat_env.genotypes import Genotype
 from nat_env.sampler import GenotypeSampler
 from nat_env.supernet.checkpoint import config_hash, load_checkpoint, save_checkpoint
+from nat_env.supernet.grouped import grouped_forward
 from nat_env.supernet.model import Supernet
 
 
@@ -88,6 +89,14 @@ class TrainingConfig:
         null_prob: per-edge null probability of the null-rich sampler.
         skip_prob: per-edge skip probability of the skip-rich sampler.
         seed: seed of the genotype draws, the shuffles and the augmentation.
+        archs_per_step: genotypes per SGD step. 1 is the paper's semantics (one fresh genotype per
+            batch). With ``K > 1`` a step trains ``K`` genotypes, each on its own batch, in one grouped
+            pass (:mod:`nat_env.supernet.grouped`), with the loss the mean of the ``K`` per-genotype
+            losses. This changes the optimisation: the same images make ``K`` times fewer steps, each
+            averaging ``K`` genotypes' gradients (less noise, ``K`` times the images), so the learning
+            rate is rescaled by ``lr_scaling``. Schedules and budgets stay counted in batches.
+        lr_scaling: how the learning rate follows ``archs_per_step``: ``linear`` (``lr * K``, the
+            large-batch rule of Goyal et al., 2017), ``sqrt`` (``lr * sqrt(K)``) or ``none``.
     """
 
     batch_size: int = 64
@@ -99,6 +108,20 @@ class TrainingConfig:
     null_prob: float = 0.3
     skip_prob: float = 0.3
     seed: int = 0
+    archs_per_step: int = 1
+    lr_scaling: str = "linear"
+
+    def __post_init__(self) -> None:
+        if self.archs_per_step < 1:
+            raise ValueError(f"archs_per_step must be positive, got {self.archs_per_step}")
+        if self.lr_scaling not in ("linear", "sqrt", "none"):
+            raise ValueError(f"unknown lr_scaling {self.lr_scaling!r}; use 'linear', 'sqrt' or 'none'")
+
+    @property
+    def lr_factor(self) -> float:
+        """The factor on ``lr`` and ``lr_min`` for ``archs_per_step`` genotypes per step."""
+        k = self.archs_per_step
+        return {"linear": float(k), "sqrt": math.sqrt(k), "none": 1.0}[self.lr_scaling]
 
 
 class MixtureSampler:
@@ -139,12 +162,15 @@ def cosine_lr(step: int, total_steps: int, lr: float, lr_min: float) -> float:
 class SupernetTrainer:
     """SGD on the supernet's shared weights, one random genotype per batch.
 
+    With ``config.archs_per_step = K > 1`` one SGD step trains ``K`` genotypes on ``K`` batches in one
+    grouped pass (see :class:`TrainingConfig`).
+
     Args:
         supernet: the weights to train.
         data: images (the weights split is used).
         sampler: genotypes to train on.
         config: optimiser settings.
-        total_steps: the cosine schedule's horizon.
+        total_steps: the cosine schedule's horizon, in batches (SGD steps when ``K = 1``).
         options: speed options.
     """
 
@@ -167,14 +193,28 @@ class SupernetTrainer:
         self.generator = torch.Generator(device=data.device).manual_seed(config.seed)
         self.rng = np.random.default_rng(config.seed)
         self.steps_done = 0
+        self.batches_done = 0
+        self._pending = 0
         self._batches: Iterator[tuple[torch.Tensor, torch.Tensor]] = data.weights_batches(
             config.batch_size, self.generator
         )
 
     @property
     def steps_per_epoch(self) -> int:
-        """Batches in one pass over the weights split."""
-        return len(self.data.weights_labels) // self.config.batch_size
+        """SGD steps in one pass over the weights split (batches when ``archs_per_step`` is 1)."""
+        batches = len(self.data.weights_labels) // self.config.batch_size
+        return max(1, batches // self.config.archs_per_step)
+
+    def train_batches(self, batches: int) -> float:
+        """Train on ``batches`` more batches; with ``K`` genotypes per step a remainder waits for later.
+
+        Returns:
+            The mean training loss of the steps run (``nan`` if none ran).
+        """
+        self._pending += max(batches, 0)
+        steps = self._pending // self.config.archs_per_step
+        self._pending -= steps * self.config.archs_per_step
+        return self.train_steps(steps)
 
     def train_steps(self, steps: int) -> float:
         """Run ``steps`` SGD steps; returns the mean training loss (one host sync unless configured)."""
@@ -183,19 +223,29 @@ class SupernetTrainer:
         self.supernet.train()
         device = self.data.device
         total = torch.zeros((), device=device)
+        k, factor = self.config.archs_per_step, self.config.lr_factor
         for _ in range(steps):
+            lr = cosine_lr(self.batches_done, self.total_steps, self.config.lr, self.config.lr_min)
             for group in self.optimizer.param_groups:
-                group["lr"] = cosine_lr(self.steps_done, self.total_steps, self.config.lr, self.config.lr_min)
-            genotype = self.sampler.sample(self.rng)
-            images, labels = next(self._batches)
+                group["lr"] = lr * factor
+            genotypes = [self.sampler.sample(self.rng) for _ in range(k)]
+            batches = [next(self._batches) for _ in range(k)]
+            images = torch.cat([b[0] for b in batches]) if k > 1 else batches[0][0]
+            labels = torch.cat([b[1] for b in batches]) if k > 1 else batches[0][1]
             with self.options.autocast(device):
-                logits = self.supernet(self.options.images(images), genotype)
+                x = self.options.images(images)
+                if k == 1:
+                    logits = self.supernet(x, genotypes[0])
+                else:
+                    logits = grouped_forward(self.supernet, x, genotypes)
+            # every genotype has batch_size rows, so the mean over rows is the mean of per-genotype means
             loss = F.cross_entropy(logits.float(), labels)
             self.optimizer.zero_grad(set_to_none=True)
             loss.backward()  # type: ignore[no-untyped-call]
             torch.nn.utils.clip_grad_norm_(self.supernet.parameters(), self.config.grad_clip)
             self.optimizer.step()
             self.steps_done += 1
+            self.batches_done += k
             total += loss.detach()
             if self.options.sync_every_batch:
                 total.item()
@@ -203,13 +253,14 @@ class SupernetTrainer:
 
 
 class OnlineSchedule:
-    """Interleaves supernet training with episodes: ``batches`` SGD steps every ``every`` episodes.
+    """Interleaves supernet training with episodes: ``batches`` training batches every ``every`` episodes.
 
-    The default 2 per 3 is the paper's ratio (312 weight batches to 468 reward batches per epoch).
+    The default 2 per 3 is the paper's ratio (312 weight batches to 468 reward batches per epoch). With
+    ``archs_per_step = K`` the trainer runs a grouped step whenever ``K`` batches are due.
 
     Args:
         trainer: the trainer to advance.
-        batches: SGD steps per period.
+        batches: training batches per period (SGD steps when ``archs_per_step`` is 1).
         every: episodes per period.
     """
 
@@ -221,11 +272,11 @@ class OnlineSchedule:
         self.trained = 0
 
     def episode_done(self, count: int = 1) -> int:
-        """Record finished episodes and train the steps now due; returns the steps run."""
+        """Record finished episodes and train the batches now due; returns their number."""
         self.episodes += count
         due = (self.episodes // self.every) * self.batches - self.trained
         if due > 0:
-            self.trainer.train_steps(due)
+            self.trainer.train_batches(due)
             self.trained += due
         return max(due, 0)
 
@@ -234,10 +285,13 @@ def training_signature(
     supernet: Supernet, data: CifarData, config: TrainingConfig, steps: int
 ) -> dict[str, Any]:
     """The configuration that determines pre-trained weights (the checkpoint key)."""
+    training = asdict(config)
+    if config.archs_per_step == 1:  # the paper's semantics: keys written before grouped steps stay valid
+        del training["archs_per_step"], training["lr_scaling"]
     return {
         "supernet": supernet.config.to_dict(),
         "data": data.fingerprint,
-        "training": asdict(config),
+        "training": training,
         "warmup_steps": steps,
         "format": 1,
     }
@@ -257,7 +311,7 @@ def pretrain(
         supernet: the weights to train in place.
         data: images.
         config: optimiser and sampler settings.
-        steps: warm-up budget (also the cosine horizon).
+        steps: warm-up budget in batches (also the cosine horizon).
         cache_dir: where checkpoints are cached (``supernet-<hash>.pt``); ``None`` disables caching.
         options: speed options.
 
@@ -278,7 +332,7 @@ def pretrain(
             config.skip_prob,
         )
         trainer = SupernetTrainer(supernet, data, sampler, config, steps, options)
-        trainer.train_steps(steps)
+        trainer.train_batches(steps)
         if path is not None:
             save_checkpoint(path, supernet.state_dict(), signature)
     supernet.eval()
