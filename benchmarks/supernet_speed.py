@@ -359,7 +359,7 @@ def summary(results: dict[str, Any]) -> str:
     return "\n\n".join(lines)
 
 
-def parse_args() -> Args:
+def parse_args(argv: list[str] | None = None) -> Args:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
@@ -367,11 +367,11 @@ def parse_args() -> Args:
         default = field.default
         kind = type(default) if default is not None else str
         parser.add_argument(f"--{field.name.replace('_', '-')}", type=kind, default=default)
-    return Args(**vars(parser.parse_args()))
+    return Args(**vars(parser.parse_args(argv)))
 
 
-def main() -> None:
-    args = parse_args()
+def main(argv: list[str] | None = None) -> None:
+    args = parse_args(argv)
     results = run(args)
     out = write(args.out, args, {**results, "preset": dataclasses.asdict(get_preset(args.preset))})
     print(summary(results))

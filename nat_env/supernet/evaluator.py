@@ -54,6 +54,8 @@ class SupernetEvaluator:
         grouped: score all genotypes of a chunk in grouped passes (:mod:`nat_env.supernet.grouped`),
             each on the same chunk with its own batch-norm statistics; off runs one single-path pass per
             genotype (the plain implementation). Both give the same accuracies up to float rounding.
+            ``None`` (default) groups on CUDA, where launches dominate, and not on a CPU, where the
+            gathers cost more than they save (``benchmarks/results/supernet_speed_tiny_cpu.json``).
         max_rows_per_pass: bound on the rows (genotypes x chunk images) of one grouped pass, which
             bounds its activation memory; at least one genotype per pass.
     """
@@ -69,7 +71,7 @@ class SupernetEvaluator:
         options: FastOptions | None = None,
         share_stem: bool = True,
         deduplicate: bool = True,
-        grouped: bool = True,
+        grouped: bool | None = None,
         max_rows_per_pass: int = 8192,
     ) -> None:
         if reward_images < 1 or eval_batch_size < 1 or max_rows_per_pass < 1:
@@ -80,7 +82,8 @@ class SupernetEvaluator:
         self.options = options or FastOptions()
         self.options.prepare(supernet, data.device)
         self.share_stem, self.deduplicate = share_stem, deduplicate
-        self.grouped, self.max_rows_per_pass = grouped, max_rows_per_pass
+        self.grouped = data.device.type == "cuda" if grouped is None else grouped
+        self.max_rows_per_pass = max_rows_per_pass
         self.calls = 0
         self._prefetched: tuple[tuple[Genotype, ...], list[Evaluation]] | None = None
         self.seed(seed)
@@ -134,7 +137,8 @@ class SupernetEvaluator:
         unique = list(dict.fromkeys(keys)) if self.deduplicate else keys
         device = self.data.device
         correct = torch.zeros(len(unique), dtype=torch.int64, device=device)
-        self.supernet.eval()
+        if self.supernet.training:  # toggling walks every module: skip it when already in eval mode
+            self.supernet.eval()
         with torch.inference_mode(), self.options.autocast(device):
             for start in range(0, len(labels), self.eval_batch_size):
                 x = self.options.images(self.data.normalize(images[start : start + self.eval_batch_size]))

@@ -220,7 +220,8 @@ class SupernetTrainer:
         """Run ``steps`` SGD steps; returns the mean training loss (one host sync unless configured)."""
         if steps <= 0:
             return float("nan")
-        self.supernet.train()
+        if not self.supernet.training:
+            self.supernet.train()
         device = self.data.device
         total = torch.zeros((), device=device)
         k, factor = self.config.archs_per_step, self.config.lr_factor
