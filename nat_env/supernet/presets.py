@@ -68,7 +68,7 @@ PRESETS: dict[str, Preset] = {
         max_train_images=500,
         max_test_images=200,
         warmup_steps=30,
-        reward_images=128,
+        reward_images=64,
         eval_batch_size=64,
         online_epochs=10,
     ),
