@@ -1,0 +1,52 @@
+"""Every benchmark on a tiny budget, results to a temporary folder (``make bench-smoke``; CI runs it).
+
+Checks that the scripts run end to end; the committed result files come from full runs.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+from benchmarks import agents_nb201, demo, nb201_reference, nb201_speed, supernet_speed
+
+
+def main() -> None:
+    with tempfile.TemporaryDirectory() as folder:
+        out = Path(folder)
+        if os.environ.get("NAT_NB201_TABLE"):
+            nb201_reference.main(["--out", str(out / "reference.json")])
+            nb201_speed.main(
+                [
+                    "--out",
+                    str(out / "speed.json"),
+                    "--single-steps",
+                    "200",
+                    "--batched-steps",
+                    "5",
+                    "--repeats",
+                    "1",
+                ]
+            )
+            agents_nb201.main(["--smoke", "--out", str(out / "agents.json")])
+            demo.main(["--steps", "64", "--n-eval", "4", "--out-dir", str(out / "demo")])
+        else:
+            print("NAT_NB201_TABLE is not set: skipping the NAS-Bench-201 benchmarks")
+        supernet_speed.main(
+            [
+                "--preset",
+                "tiny",
+                "--device",
+                "cpu",
+                "--budget-seconds",
+                "20",
+                "--out",
+                str(out / "supernet.json"),
+            ]
+        )
+    print("benchmark smoke runs: ok")
+
+
+if __name__ == "__main__":
+    main()
