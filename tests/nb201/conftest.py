@@ -25,13 +25,8 @@ def synthetic_rows(codes: np.ndarray) -> list[TableRow]:
 
 
 @pytest.fixture(scope="session")
-def nb201_csv() -> Path:
-    path = shared_file("NAT_NB201_TABLE", "data/nb201/nb201_tss_accuracies.csv")
-    if path is None:
-        pytest.skip(
-            "the NAS-Bench-201 table is absent: set NAT_NB201_TABLE or put it in ../shared/data/nb201/"
-        )
-    return path
+def nb201_csv(real_table: Path) -> Path:
+    return real_table
 
 
 @pytest.fixture(scope="session")
