@@ -50,3 +50,41 @@ def test_random_agent_is_legal_and_covers_choices(space: str, name: str) -> None
     assert all(set(actions[:, e]) == set(np.flatnonzero(mask[e])) for e in range(mask.shape[0]))
     single, _ = agent.predict(obs)
     assert single.shape == env.action_space.shape
+
+
+@pytest.fixture(scope="module")
+def registered_envs(any_table: Any, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    """Builders of every registered env family that needs no GPU (the supernet env on tiny settings)."""
+    import gymnasium as gym
+
+    import nat_env  # noqa: F401 - registers the ids
+    from tests.data.fake_cifar import write_image_tree
+
+    root = tmp_path_factory.mktemp("registered")
+    tree = write_image_tree(root / "tree", train_per_class=30, test_per_class=2, size=16)
+    supernet = {"preset": "tiny", "device": "cpu", "archive": str(tree), "cache_dir": str(root / "cache")}
+    return {
+        "NAT-NB201-CIFAR10-v0": lambda: gym.make("NAT-NB201-CIFAR10-v0", table_path=str(any_table)),
+        "NAT-CIFAR10-v0": lambda: gym.make("NAT-CIFAR10-v0", **supernet),
+    }
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("env_id", ["NAT-NB201-CIFAR10-v0", "NAT-CIFAR10-v0"])
+@pytest.mark.parametrize("agent", [*AGENTS, "random"])
+def test_agent_on_registered_env(agent: str, env_id: str, registered_envs: dict[str, Any]) -> None:
+    env = registered_envs[env_id]()
+    steps = 128 if env_id == "NAT-CIFAR10-v0" else 256
+    if agent == "random":
+        model: Any = RandomAgent(seed=0).learn(0)
+    else:
+        algorithm, policy, kwargs = AGENTS[agent]
+        model = algorithm(policy, env, seed=0, device="cpu", **kwargs).learn(steps)
+    obs, _ = env.reset(seed=0)
+    action, _ = model.predict(obs, deterministic=True)
+    if agent != "ppo-mlp":
+        mask = obs["action_mask"].reshape(env.action_space.shape[0], -1).astype(bool)
+        assert mask[np.arange(mask.shape[0]), action].all()
+    _, reward, terminated, _, _ = env.step(action)
+    assert terminated
+    assert -1.0 <= reward <= 1.0
