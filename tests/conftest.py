@@ -10,13 +10,23 @@ import pytest
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED = REPO.parent / "shared"
+ENVIRONMENT = dict(os.environ)
+"""The environment the suite started with (data variables are cleared for each test, see below)."""
+DATA_VARIABLES = ("NAT_CIFAR10_ARCHIVE", "NAT_DATA_DIR")
 
 
 def shared_file(env_var: str, relative: str) -> Path | None:
     """A data file from an environment variable or ``../shared`` beside the repo, if it exists."""
-    value = os.environ.get(env_var)
+    value = ENVIRONMENT.get(env_var)
     path = Path(value) if value else SHARED / relative
     return path if path.exists() else None
+
+
+@pytest.fixture(autouse=True)
+def _no_ambient_cifar(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Tests name their CIFAR-10 data explicitly: variables set for the Makefile's runs must not leak in."""
+    for name in DATA_VARIABLES:
+        monkeypatch.delenv(name, raising=False)
 
 
 @pytest.fixture(scope="session")

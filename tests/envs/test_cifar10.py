@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -15,9 +14,8 @@ from stable_baselines3.common.env_checker import check_env as sb3_check_env
 
 from nat_env.envs.cifar10 import Cifar10Env, clear_cache, make_cifar10_env
 from nat_env.envs.vector import SupernetVecEnv
+from tests.conftest import shared_file
 from tests.data.fake_cifar import write_image_tree, write_tarball
-
-REPO = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture(scope="module", autouse=True)
@@ -110,15 +108,9 @@ def test_vector_env_groups_evaluations(archive: Path, cache: Path) -> None:
     assert all("terminal_observation" in info for info in infos)
 
 
-def _real_archive() -> Path | None:
-    value = os.environ.get("NAT_CIFAR10_ARCHIVE")
-    path = Path(value) if value else REPO.parent / "shared" / "data" / "cifar10-jpeg.tar.gz"
-    return path if path.exists() else None
-
-
 @pytest.mark.slow
 def test_real_cifar10_jpeg_copy(tmp_path_factory: pytest.TempPathFactory) -> None:
-    path = _real_archive()
+    path = shared_file("NAT_CIFAR10_ARCHIVE", "data/cifar10-jpeg.tar.gz")
     if path is None:
         pytest.skip("the CIFAR-10 JPEG tarball is absent (set NAT_CIFAR10_ARCHIVE or put ../shared/data/)")
     cache = tmp_path_factory.getbasetemp() / "real-cifar-cache"
