@@ -29,6 +29,7 @@ import dataclasses
 import os
 import time
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -262,7 +263,11 @@ def run(args: Args) -> dict[str, Any]:
     chosen = variants(args, device)
     phases = sum(2 if not v.grouped else 1 + len(ks) for v in chosen) + 1
     phase = args.budget_seconds / phases
-    results: dict[str, Any] = {"data_source": data.fingerprint["source"], "device": str(device)}
+    # the file name and content hash identify the data; the folder it sat in is machine-specific
+    source = str(data.fingerprint["source"])
+    kind, _, location = source.partition(":")
+    source = f"{kind}:{Path(location).name}" if location else source
+    results: dict[str, Any] = {"data_source": source, "device": str(device)}
     for variant in chosen:
         torch.backends.cudnn.benchmark = variant.options.cudnn_benchmark
         torch.manual_seed(args.seed)
