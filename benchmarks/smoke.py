@@ -35,14 +35,9 @@ def main() -> None:
             print("NAT_NB201_TABLE is not set: skipping the NAS-Bench-201 benchmarks")
         supernet_speed.main(
             [
-                "--preset",
-                "tiny",
-                "--device",
-                "cpu",
-                "--budget-seconds",
-                "20",
-                "--out",
-                str(out / "supernet.json"),
+                *("--preset", "tiny", "--device", "cpu", "--threads", "1", "--budget-seconds", "10"),
+                *("--train-steps", "3", "--reward-calls", "3", "--env-steps", "2"),
+                *("--archs-per-step", "2", "--archs-per-pass", "4", "--out", str(out / "supernet.json")),
             ]
         )
     print("benchmark smoke runs: ok")
