@@ -53,7 +53,15 @@ class Args:
     learning_rate: float = 1e-3
     """Learning rate of every learner (paper: 3e-4 with one sample per update)."""
     n_steps: int = 16
-    """Episodes per update for REINFORCE (m inputs) and A2C/PPO rollouts."""
+    """Rollout length of A2C (PPO: at least 64)."""
+    reinforce_n_steps: int = 32
+    """Episodes per REINFORCE update: m = reinforce_n_steps / n_samples inputs × n_samples samples."""
+    n_samples: int = 4
+    """Samples per input in a REINFORCE update (a leave-one-out baseline per input; 1: moving average)."""
+    normalize_advantage: bool = True
+    """Standardise REINFORCE's advantages within each update (rewards are fractions of ~0.05)."""
+    ent_coef: float = 0.01
+    """REINFORCE's entropy bonus (paper: 0.003 on raw rewards; here on standardised advantages)."""
     n_eval: int = 1000
     """Held-out input cells drawn with ``eval_seed`` (the same for every agent)."""
     eval_seed: int = 1_000_000
@@ -72,12 +80,18 @@ def make_model(agent: str, env: gym.Env[Any, Any], seed: int, args: Args) -> Any
     """An untrained agent by name."""
     lr, n = args.learning_rate, args.n_steps
     ppo = {"n_steps": max(n, 64), "batch_size": 64, "n_epochs": 4, "learning_rate": lr}
+    reinforce = {
+        "learning_rate": lr,
+        "n_steps": args.reinforce_n_steps,
+        "n_samples": args.n_samples,
+        "normalize_advantage": args.normalize_advantage,
+        "ent_coef": args.ent_coef,
+        "seed": seed,
+    }
     table: dict[str, Any] = {
-        "reinforce-gcn": lambda: REINFORCE(GCNPolicy, env, learning_rate=lr, n_steps=n, seed=seed),
-        "reinforce-reference": lambda: REINFORCE(
-            ReferenceGCNPolicy, env, learning_rate=lr, n_steps=n, seed=seed
-        ),
-        "reinforce-lstm": lambda: REINFORCE(LSTMPolicy, env, learning_rate=lr, n_steps=n, seed=seed),
+        "reinforce-gcn": lambda: REINFORCE(GCNPolicy, env, **reinforce),
+        "reinforce-reference": lambda: REINFORCE(ReferenceGCNPolicy, env, **reinforce),
+        "reinforce-lstm": lambda: REINFORCE(LSTMPolicy, env, **reinforce),
         "ppo-gcn": lambda: PPO(GCNPolicy, env, seed=seed, **ppo),
         "a2c-gcn": lambda: A2C(GCNPolicy, env, learning_rate=lr, n_steps=n, seed=seed),
         "ppo-mlp": lambda: PPO("MultiInputPolicy", env, seed=seed, **ppo),
@@ -166,7 +180,9 @@ def parse(argv: list[str] | None = None) -> Args:
             continue
         default = f.default
         if isinstance(default, bool):
-            parser.add_argument(f"--{f.name.replace('_', '-')}", action="store_true")
+            parser.add_argument(
+                f"--{f.name.replace('_', '-')}", action=argparse.BooleanOptionalAction, default=default
+            )
         elif isinstance(default, tuple):
             kind = type(default[0])
             parser.add_argument(
