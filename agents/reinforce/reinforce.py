@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import io
+import json
+import pathlib
+import zipfile
 from typing import Any, ClassVar, TypeVar
 
 import gymnasium as gym
@@ -18,6 +22,14 @@ from agents.reinforce.policies import GCNPolicy, LSTMPolicy, MlpPolicy, MultiInp
 from agents.reinforce.repeat import RepeatInput
 
 SelfREINFORCE = TypeVar("SelfREINFORCE", bound="REINFORCE")
+
+
+def _repeat(env: GymEnv, n_samples: int) -> GymEnv:
+    """``env`` wrapped in :class:`RepeatInput` when ``n_samples > 1`` (a VecEnv is left to the user)."""
+    if n_samples > 1 and not isinstance(env, VecEnv | RepeatInput):
+        return RepeatInput(env, n_samples)
+    return env
+
 
 PAPER_OPTIMIZER_KWARGS: dict[str, Any] = {"betas": (0.5, 0.999), "weight_decay": 5e-4}
 """The NAT authors' Adam settings for the policy (learning rate 3e-4 is the algorithm's default)."""
@@ -134,6 +146,34 @@ class REINFORCE(OnPolicyAlgorithm):
         self.baseline: float | None = None
         if _init_setup_model:
             self._setup_model()
+
+    def set_env(self, env: GymEnv, force_reset: bool = True) -> None:
+        """SB3's ``set_env``; with ``n_samples > 1`` a plain env is wrapped in :class:`RepeatInput` first."""
+        super().set_env(_repeat(env, self.n_samples), force_reset)
+
+    @classmethod
+    def load(
+        cls,
+        path: str | pathlib.Path | io.BufferedIOBase,
+        env: GymEnv | None = None,
+        device: th.device | str = "auto",
+        custom_objects: dict[str, Any] | None = None,
+        print_system_info: bool = False,
+        force_reset: bool = True,
+        **kwargs: Any,
+    ) -> REINFORCE:
+        """SB3's ``load``; a plain env is wrapped in :class:`RepeatInput` as the saved ``n_samples`` asks.
+
+        SB3 vectorises ``env`` before the saved attributes are restored, so without this a model trained
+        with several samples per input would continue training on unrepeated inputs.
+        """
+        if env is not None and not isinstance(env, VecEnv) and not isinstance(path, io.BufferedIOBase):
+            with zipfile.ZipFile(path) as archive:
+                saved = json.loads(archive.read("data"))
+            env = _repeat(env, int(saved.get("n_samples", 1)))
+        model = super().load(path, env, device, custom_objects, print_system_info, force_reset, **kwargs)
+        assert isinstance(model, REINFORCE)
+        return model
 
     def _baselines(self, returns: npt.NDArray[np.float32], keys: list[bytes]) -> npt.NDArray[np.float32]:
         """Per-sample baselines (see the class docstring); updates the moving average."""

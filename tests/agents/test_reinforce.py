@@ -68,3 +68,22 @@ def test_save_load_round_trips_predictions(tmp_path: Path) -> None:
         expected, _ = model.predict(obs, deterministic=True)
         actual, _ = loaded.predict(obs, deterministic=True)
         np.testing.assert_array_equal(expected, actual)
+
+
+def _repeat_wrapper(model: REINFORCE) -> object:
+    env = model.get_env().envs[0]  # type: ignore[union-attr]
+    while not isinstance(env, RepeatInput) and hasattr(env, "env"):
+        env = env.env
+    return env
+
+
+def test_load_and_set_env_keep_repeating_inputs(tmp_path: Path) -> None:
+    model = REINFORCE(GCNPolicy, make_env("nb201", "nat"), seed=0, n_steps=8, n_samples=4)
+    model.learn(16)
+    model.save(tmp_path / "model.zip")
+    loaded = REINFORCE.load(tmp_path / "model.zip", env=make_env("nb201", "nat"))
+    assert loaded.n_samples == 4
+    assert isinstance(_repeat_wrapper(loaded), RepeatInput)
+    loaded.set_env(make_env("nb201", "nat"))
+    assert isinstance(_repeat_wrapper(loaded), RepeatInput)
+    loaded.learn(16, reset_num_timesteps=False)
