@@ -78,7 +78,8 @@ class TrainArgs:
     learning_rate: float = 1e-3
     """Learning rate (the paper's REINFORCE uses 3e-4 with one sample per update)."""
     n_steps: int | None = None
-    """Env steps per update (default 16; 64 for ppo and maskable_ppo)."""
+    """Env steps per update (default 32 for reinforce and lstm, 8 inputs x 4 samples each; 16 for a2c; 64
+    for ppo and maskable_ppo)."""
     checkpoint_every: int = 1000
     """Env steps between checkpoints, rounded up to whole updates; 0 saves only at the end."""
     resume: bool = False
