@@ -16,7 +16,7 @@ import numpy as np
 import torch as th
 from gymnasium import spaces
 from stable_baselines3.common.distributions import Distribution, MultiCategoricalDistribution
-from stable_baselines3.common.policies import ActorCriticPolicy
+from stable_baselines3.common.policies import ActorCriticPolicy, BasePolicy
 from stable_baselines3.common.type_aliases import PyTorchObs, Schedule
 from torch import nn
 
@@ -106,23 +106,11 @@ def edge_outputs(network: EdgeNetwork, obs: PyTorchObs, use_mask: bool) -> tuple
     return logits.flatten(1), values
 
 
-class EdgePolicy(ActorCriticPolicy):
-    """An actor-critic policy over the cell graph, for PPO, A2C and :class:`agents.REINFORCE`.
+class EdgeNetworkPolicy(BasePolicy):
+    """What :class:`EdgePolicy` and MaskablePPO's edge policies share: an :class:`EdgeNetwork` in place of
+    SB3's MLP extractor and heads (built with its optimizer in ``_build``), and the value from it.
 
-    Subclasses set :attr:`network_class`. The observation must be the Dict of
-    :mod:`nat_env.encoding`; the action ``MultiDiscrete([K] * E)``. With ``mask_logits`` (default),
-    illegal choices get a logit of -1e8, so sampling and the argmax (``predict(...,
-    deterministic=True)``) only ever return legal actions, whatever the algorithm.
-
-    Args:
-        observation_space: the environment's observation space.
-        action_space: the environment's action space.
-        lr_schedule: learning-rate schedule (passed by the algorithm).
-        network_kwargs: keyword arguments of :attr:`network_class` (sizes, layers).
-        mask_logits: whether to mask illegal choices with ``obs["action_mask"]``.
-        **kwargs: the remaining ``ActorCriticPolicy`` arguments (``optimizer_class``,
-            ``optimizer_kwargs``...); ``net_arch``, ``activation_fn`` and ``ortho_init`` are unused
-            (the network defines its own layers and initialisation).
+    Subclasses list it before an SB3 actor-critic policy class, whose ``__init__`` it calls.
     """
 
     network_class: ClassVar[type[EdgeNetwork]]
@@ -150,6 +138,29 @@ class EdgePolicy(ActorCriticPolicy):
         data.update(network_kwargs=self.network_kwargs, mask_logits=self.mask_logits)
         return data
 
+    def predict_values(self, obs: PyTorchObs) -> th.Tensor:
+        return edge_outputs(self.network, obs, self.mask_logits)[1]
+
+
+class EdgePolicy(EdgeNetworkPolicy, ActorCriticPolicy):
+    """An actor-critic policy over the cell graph, for PPO, A2C and :class:`agents.REINFORCE`.
+
+    Subclasses set :attr:`network_class`. The observation must be the Dict of
+    :mod:`nat_env.encoding`; the action ``MultiDiscrete([K] * E)``. With ``mask_logits`` (default),
+    illegal choices get a logit of -1e8, so sampling and the argmax (``predict(...,
+    deterministic=True)``) only ever return legal actions, whatever the algorithm.
+
+    Args:
+        observation_space: the environment's observation space.
+        action_space: the environment's action space.
+        lr_schedule: learning-rate schedule (passed by the algorithm).
+        network_kwargs: keyword arguments of :attr:`network_class` (sizes, layers).
+        mask_logits: whether to mask illegal choices with ``obs["action_mask"]``.
+        **kwargs: the remaining ``ActorCriticPolicy`` arguments (``optimizer_class``,
+            ``optimizer_kwargs``...); ``net_arch``, ``activation_fn`` and ``ortho_init`` are unused
+            (the network defines its own layers and initialisation).
+    """
+
     def _distribution(self, logits: th.Tensor) -> MultiCategoricalDistribution:
         assert isinstance(self.action_dist, MultiCategoricalDistribution)
         return self.action_dist.proba_distribution(action_logits=logits)
@@ -169,9 +180,6 @@ class EdgePolicy(ActorCriticPolicy):
 
     def get_distribution(self, obs: PyTorchObs) -> Distribution:
         return self._distribution(edge_outputs(self.network, obs, self.mask_logits)[0])
-
-    def predict_values(self, obs: PyTorchObs) -> th.Tensor:
-        return edge_outputs(self.network, obs, self.mask_logits)[1]
 
     def _predict(self, observation: PyTorchObs, deterministic: bool = False) -> th.Tensor:
         return self.get_distribution(observation).get_actions(deterministic=deterministic)

@@ -7,50 +7,24 @@ applying both is harmless.
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from typing import Any
 
 import numpy as np
 import torch as th
-from gymnasium import spaces
 from sb3_contrib.common.maskable.distributions import (
     MaskableDistribution,
     MaskableMultiCategoricalDistribution,
 )
 from sb3_contrib.common.maskable.policies import MaskableActorCriticPolicy
-from stable_baselines3.common.type_aliases import PyTorchObs, Schedule
+from stable_baselines3.common.type_aliases import PyTorchObs
 
-from agents.policies.base import EdgeNetwork, GraphShape, edge_outputs
+from agents.policies.base import EdgeNetworkPolicy, edge_outputs
 from agents.policies.gcn import GCNNetwork, ReferenceGCNNetwork
 from agents.policies.lstm import LSTMNetwork
 
 
-class MaskableEdgePolicy(MaskableActorCriticPolicy):
+class MaskableEdgePolicy(EdgeNetworkPolicy, MaskableActorCriticPolicy):
     """:class:`agents.policies.base.EdgePolicy` for MaskablePPO; same arguments."""
-
-    network_class: ClassVar[type[EdgeNetwork]]
-
-    def __init__(
-        self,
-        observation_space: spaces.Space[Any],
-        action_space: spaces.Space[Any],
-        lr_schedule: Schedule,
-        network_kwargs: dict[str, Any] | None = None,
-        mask_logits: bool = True,
-        **kwargs: Any,
-    ) -> None:
-        self.graph_shape = GraphShape.from_spaces(observation_space, action_space)
-        self.network_kwargs = dict(network_kwargs or {})
-        self.mask_logits = mask_logits
-        super().__init__(observation_space, action_space, lr_schedule, **kwargs)
-
-    def _build(self, lr_schedule: Schedule) -> None:
-        self.network = self.network_class(self.graph_shape, **self.network_kwargs)
-        self.optimizer = self.optimizer_class(self.parameters(), lr=lr_schedule(1), **self.optimizer_kwargs)  # type: ignore[call-arg]
-
-    def _get_constructor_parameters(self) -> dict[str, Any]:
-        data = super()._get_constructor_parameters()
-        data.update(network_kwargs=self.network_kwargs, mask_logits=self.mask_logits)
-        return data
 
     def _distribution(
         self, logits: th.Tensor, action_masks: np.ndarray[Any, Any] | th.Tensor | None
@@ -80,9 +54,6 @@ class MaskableEdgePolicy(MaskableActorCriticPolicy):
         self, obs: PyTorchObs, action_masks: np.ndarray[Any, Any] | None = None
     ) -> MaskableDistribution:
         return self._distribution(edge_outputs(self.network, obs, self.mask_logits)[0], action_masks)
-
-    def predict_values(self, obs: PyTorchObs) -> th.Tensor:
-        return edge_outputs(self.network, obs, self.mask_logits)[1]
 
 
 class MaskableGCNPolicy(MaskableEdgePolicy):
