@@ -36,7 +36,7 @@ def main() -> None:
         supernet_speed.main(
             [
                 *("--preset", "tiny", "--device", "cpu", "--threads", "1", "--budget-seconds", "10"),
-                *("--train-steps", "3", "--reward-calls", "3", "--env-steps", "2"),
+                *("--train-steps", "3", "--reward-calls", "3", "--warmup-calls", "1", "--env-steps", "2"),
                 *("--archs-per-step", "2", "--archs-per-pass", "4", "--out", str(out / "supernet.json")),
             ]
         )

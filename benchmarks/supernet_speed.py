@@ -24,7 +24,6 @@ training`` uses the grouped step time per batch.
 
 from __future__ import annotations
 
-import argparse
 import dataclasses
 import os
 import time
@@ -35,6 +34,7 @@ from typing import Any
 import numpy as np
 import torch
 
+from benchmarks.args import parse_dataclass
 from benchmarks.report import markdown_table, write
 from nat_env import transitions as _transitions
 from nat_env.data import CIFAR10_CLASSES, CifarData, ImageArrays, load_cifar10
@@ -61,10 +61,13 @@ class Args:
     archive: str | None = None
     """CIFAR-10 tarball or class-folder directory; default ``NAT_CIFAR10_ARCHIVE``, else random images
     (speed does not depend on pixel values)."""
-    train_steps: int = 30
-    """Timed supernet training steps per variant and ``K`` (after 3 untimed ones)."""
-    reward_calls: int = 30
-    """Timed reward calls per variant (single path: one (α, β) pair per call; grouped: a pass)."""
+    train_steps: int = 200
+    """Timed supernet training steps per variant and ``K`` at most (after ``warmup_calls`` untimed ones);
+    the phase's time budget usually ends the timing first."""
+    reward_calls: int = 200
+    """Timed reward calls per variant at most (single path: one (α, β) pair per call; grouped: a pass)."""
+    warmup_calls: int = 5
+    """Untimed training steps and reward calls before each timing (allocator, cuDNN and cost caches)."""
     reward_images: int = 64
     """Images per paired reward (the paper's 64, for the projection)."""
     archs_per_pass: int = 128
@@ -147,16 +150,31 @@ def peak_gib(device: torch.device) -> float | None:
     return torch.cuda.max_memory_allocated(device) / 2**30 if device.type == "cuda" else None
 
 
+def spread(per_unit: list[float]) -> dict[str, float]:
+    """Median and 10th/90th percentiles of per-step (or per-call) seconds.
+
+    Random genotypes differ in cost, so throughput is the mean over many of them; the spread shows
+    whether a few slow outliers (warm-up, allocator growth) moved that mean.
+    """
+    p10, p50, p90 = np.percentile(per_unit, [10, 50, 90]) if per_unit else (np.nan,) * 3
+    return {"median_s": float(p50), "p10_s": float(p10), "p90_s": float(p90)}
+
+
 def time_training(
-    trainer: SupernetTrainer, steps: int, budget: float, device: torch.device
+    trainer: SupernetTrainer, steps: int, budget: float, device: torch.device, warmup: int
 ) -> dict[str, Any]:
     reset_peak(device)
-    trainer.train_steps(3)
+    trainer.train_steps(warmup)
     sync(device)
+    chunk = 1 if trainer.options.sync_every_batch else 5
+    per_step: list[float] = []
     start, done = time.perf_counter(), 0
     while done < steps and time.perf_counter() - start < budget:
-        trainer.train_steps(1 if trainer.options.sync_every_batch else min(5, steps - done))
-        done = trainer.steps_done - 3
+        n = min(chunk, steps - done)
+        tick = time.perf_counter()
+        trainer.train_steps(n)  # returns the loss as a Python float: one host sync per chunk
+        per_step += [(time.perf_counter() - tick) / n] * n
+        done += n
     sync(device)
     seconds = time.perf_counter() - start
     batch, k = trainer.config.batch_size, trainer.config.archs_per_step
@@ -167,6 +185,7 @@ def time_training(
         "images_per_s": done * k * batch / seconds,
         "s_per_step": seconds / done,
         "s_per_batch": seconds / (done * k),
+        "per_step": spread(per_step),
         "peak_gib": peak_gib(device),
     }
 
@@ -193,14 +212,19 @@ def time_rewards(
     budget: float,
     device: torch.device,
     seed: int,
+    warmup: int,
 ) -> dict[str, Any]:
-    batches = reward_calls(evaluator.supernet, calls + 1, pairs_per_call, seed)
+    batches = reward_calls(evaluator.supernet, calls + warmup, pairs_per_call, seed)
     reset_peak(device)
-    evaluator.evaluate(batches[0])
+    for batch in batches[:warmup]:
+        evaluator.evaluate(batch)
     sync(device)
+    per_call: list[float] = []
     start, done = time.perf_counter(), 0
     while done < calls and time.perf_counter() - start < budget:
-        evaluator.evaluate(batches[done + 1])
+        tick = time.perf_counter()
+        evaluator.evaluate(batches[warmup + done])  # returns Python floats: a host sync per call
+        per_call.append(time.perf_counter() - tick)
         done += 1
     sync(device)
     seconds = time.perf_counter() - start
@@ -211,6 +235,7 @@ def time_rewards(
         "seconds": seconds,
         "pairs_per_s": pairs / seconds,
         "s_per_pair": seconds / pairs,
+        "per_call": spread(per_call),
         "peak_gib": peak_gib(device),
     }
 
@@ -281,7 +306,7 @@ def run(args: Args) -> dict[str, Any]:
         for k in ks if variant.grouped else [1]:
             training = TrainingConfig(batch_size=preset.batch_size, seed=args.seed, archs_per_step=k)
             trainer = SupernetTrainer(supernet, data, sampler, training, 10_000, variant.options)
-            trainings.append(time_training(trainer, args.train_steps, phase, device))
+            trainings.append(time_training(trainer, args.train_steps, phase, device, args.warmup_calls))
         entry["training"] = trainings
         archs = args.archs_per_pass if variant.grouped else 2
         evaluator = SupernetEvaluator(
@@ -296,7 +321,7 @@ def run(args: Args) -> dict[str, Any]:
             max_rows_per_pass=archs * args.reward_images,
         )
         entry["rewards"] = time_rewards(
-            evaluator, args.reward_calls, max(archs // 2, 1), phase, device, args.seed
+            evaluator, args.reward_calls, max(archs // 2, 1), phase, device, args.seed, args.warmup_calls
         )
         results[variant.name] = entry
         print(
@@ -367,14 +392,7 @@ def summary(results: dict[str, Any]) -> str:
 
 
 def parse_args(argv: list[str] | None = None) -> Args:
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
-    for field in dataclasses.fields(Args):
-        default = field.default
-        kind = type(default) if default is not None else str
-        parser.add_argument(f"--{field.name.replace('_', '-')}", type=kind, default=default)
-    return Args(**vars(parser.parse_args(argv)))
+    return parse_dataclass(Args, argv, __doc__)
 
 
 def main(argv: list[str] | None = None) -> None:
