@@ -80,6 +80,7 @@ def write(path: str | Path, config: Any, results: dict[str, Any]) -> Path:
     with tempfile.NamedTemporaryFile("w", dir=target.parent, delete=False, suffix=".tmp") as handle:
         json.dump(payload, handle, indent=2, default=str)
         handle.write("\n")
+    os.chmod(handle.name, 0o644)  # a temporary file is private; a result file is for everyone to read
     os.replace(handle.name, target)
     return target
 
