@@ -1,0 +1,108 @@
+"""IQM and bootstrap intervals of :mod:`benchmarks.stats` on tiny hand-computed arrays."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+import pytest
+
+from benchmarks import stats
+
+
+@pytest.mark.parametrize(
+    ("values", "expected"),
+    [
+        ([1.0, 2.0, 3.0, 4.0], 2.5),  # n = 4: one value cut from each end -> mean(2, 3)
+        ([4.0, 1.0, 100.0, 2.0, 3.0], 3.0),  # n = 5: cut 1 each end -> mean(2, 3, 4)
+        ([0.0, 1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0], 3.5),  # n = 8: cut 2 -> mean(2, 3, 4, 5)
+        ([-50.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 50.0], 1.0),  # outliers are cut
+        ([7.0], 7.0),
+        ([1.0, 3.0], 2.0),  # n < 4: nothing is cut
+    ],
+)
+def test_iqm_of_known_arrays(values: list[float], expected: float) -> None:
+    assert stats.iqm(values) == pytest.approx(expected)
+
+
+def test_iqm_flattens_a_matrix_and_reduces_along_an_axis() -> None:
+    matrix = np.array([[1.0, 2.0, 3.0, 4.0], [10.0, 0.0, 30.0, 20.0]])
+    assert stats.iqm(matrix) == pytest.approx(np.mean([2.0, 3.0, 4.0, 10.0]))  # 8 values, cut 2 each end
+    np.testing.assert_allclose(stats.iqm(matrix, axis=1), [2.5, 15.0])
+
+
+def test_mean_ci_contains_the_estimate_and_is_deterministic() -> None:
+    per_seed = np.array([1.0, 2.0, 3.0, 4.0, 5.0])
+    interval = stats.mean_ci(per_seed, seed=3)
+    assert interval.estimate == pytest.approx(3.0)
+    assert 1.0 <= interval.low < 3.0 < interval.high <= 5.0
+    assert stats.mean_ci(per_seed, seed=3) == interval
+
+
+def test_a_constant_gives_a_zero_width_interval() -> None:
+    assert stats.mean_ci([2.0, 2.0, 2.0]) == stats.Interval(2.0, 2.0, 2.0)
+    assert stats.iqm_ci(np.full((3, 4), 2.0)) == stats.Interval(2.0, 2.0, 2.0)
+    assert stats.ratio_ci(np.full((2, 3), 1.0), np.full(3, 4.0)) == stats.Interval(0.25, 0.25, 0.25)
+
+
+def test_mean_band_is_pointwise() -> None:
+    curves = np.array([[0.0, 1.0, 2.0], [0.0, 3.0, 2.0]])
+    mean, low, high = stats.mean_band(curves, seed=0)
+    np.testing.assert_allclose(mean, [0.0, 2.0, 2.0])
+    np.testing.assert_allclose(low[[0, 2]], [0.0, 2.0])
+    np.testing.assert_allclose(high[[0, 2]], [0.0, 2.0])
+    assert 1.0 <= low[1] <= 2.0 <= high[1] <= 3.0
+
+
+def test_iqm_ci_resamples_seeds_and_cells() -> None:
+    rng = np.random.default_rng(0)
+    scores = rng.normal(1.0, 0.5, size=(5, 40))
+    interval = stats.iqm_ci(scores, n_boot=500, seed=1)
+    assert interval.estimate == pytest.approx(stats.iqm(scores))
+    assert interval.low < interval.estimate < interval.high
+    assert stats.iqm_ci(scores, n_boot=500, seed=1) == interval
+    # Cells vary even with one seed: the two-way bootstrap still gives a non-degenerate interval.
+    single = stats.iqm_ci(scores[:1], n_boot=500, seed=1)
+    assert single.low < single.high
+
+
+def test_ratio_ci_matches_the_ratio_of_means() -> None:
+    scores = np.array([[1.0, 2.0, 3.0, 2.0], [2.0, 2.0, 4.0, 1.0]])
+    reference = np.array([2.0, 4.0, 4.0, 6.0])
+    interval = stats.ratio_ci(scores, reference, n_boot=1000, seed=0)
+    assert interval.estimate == pytest.approx(17 / 8 / 4)
+    assert interval.low <= interval.estimate <= interval.high
+    assert stats.ratio_ci(scores, reference, n_boot=1000, seed=0) == interval
+
+
+def test_ratio_ci_agrees_with_a_naive_loop() -> None:
+    rng = np.random.default_rng(1)
+    scores, reference = rng.normal(1.0, 1.0, (3, 7)), rng.uniform(1.0, 2.0, 7)
+    n_boot, seed = 200, 5
+    draws = np.random.default_rng(seed)
+    seeds, cells = draws.integers(3, size=(n_boot, 3)), draws.integers(7, size=(n_boot, 7))
+    naive = [scores[s][:, c].mean() / reference[c].mean() for s, c in zip(seeds, cells, strict=True)]
+    interval = stats.ratio_ci(scores, reference, n_boot=n_boot, seed=seed)
+    low, high = np.percentile(naive, [2.5, 97.5])
+    assert (interval.low, interval.high) == pytest.approx((low, high))
+
+
+@pytest.mark.parametrize(
+    ("call", "match"),
+    [
+        (lambda: stats.iqm([]), "empty"),
+        (lambda: stats.iqm([1.0, np.nan]), "non-finite"),
+        (lambda: stats.mean_ci([]), "empty"),
+        (lambda: stats.mean_ci([[1.0, 2.0]]), "1-D"),
+        (lambda: stats.mean_ci([1.0, 2.0], n_boot=0), "n_boot"),
+        (lambda: stats.mean_ci([1.0, 2.0], level=1.0), "level"),
+        (lambda: stats.mean_band([1.0, 2.0]), "seeds, points"),
+        (lambda: stats.iqm_ci([1.0, 2.0]), "seeds, cells"),
+        (lambda: stats.iqm_ci([[1.0, np.inf]]), "non-finite"),
+        (lambda: stats.ratio_ci([[1.0, 2.0]], [1.0, 2.0, 3.0]), "shape"),
+        (lambda: stats.ratio_ci([[1.0, 2.0]], [1.0, -1.0]), "zero"),
+    ],
+)
+def test_bad_input_raises(call: Callable[[], object], match: str) -> None:
+    with pytest.raises(ValueError, match=match):
+        call()
