@@ -9,7 +9,16 @@ import os
 import tempfile
 from pathlib import Path
 
-from benchmarks import agents_nb201, demo, nb201_reference, nb201_speed, supernet_speed
+from benchmarks import (
+    agents_nb201,
+    demo,
+    nb201_reference,
+    nb201_speed,
+    published_cells,
+    supernet_fidelity,
+    supernet_profile,
+    supernet_speed,
+)
 
 
 def main() -> None:
@@ -31,6 +40,8 @@ def main() -> None:
             )
             agents_nb201.main(["--smoke", "--out", str(out / "agents.json")])
             demo.main(["--steps", "64", "--n-eval", "4", "--out-dir", str(out / "demo")])
+            if os.environ.get("NAT_CIFAR10_ARCHIVE"):
+                supernet_fidelity.main(["--smoke", "--out", str(out / "fidelity.json")])
         else:
             print("NAT_NB201_TABLE is not set: skipping the NAS-Bench-201 benchmarks")
         supernet_speed.main(
@@ -40,6 +51,16 @@ def main() -> None:
                 *("--archs-per-step", "2", "--archs-per-pass", "4", "--out", str(out / "supernet.json")),
             ]
         )
+        supernet_profile.main(
+            [
+                *("--preset", "tiny", "--device", "cpu", "--pairs", "2", "--calls", "1"),
+                *("--rows-sweep", "128", "--out", str(out / "profile.json")),
+            ]
+        )
+        if os.environ.get("NAT_CIFAR10_ARCHIVE"):
+            published_cells.main(["--smoke", "--out", str(out / "published.json")])
+        else:
+            print("NAT_CIFAR10_ARCHIVE is not set: skipping the published-cells benchmark")
     print("benchmark smoke runs: ok")
 
 

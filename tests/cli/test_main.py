@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from nat_cli.bench import BENCHMARKS
 from nat_cli.main import COMMANDS, main
 from tests.conftest import shared_file
 
@@ -123,6 +124,7 @@ def test_table_build_of_a_missing_folder_is_a_runtime_error(
     assert capsys.readouterr().err.startswith("nat table: error: no such archive folder")
 
 
-def test_bench_forwards_help_to_the_benchmark(capsys: pytest.CaptureFixture[str]) -> None:
-    assert _exit_code(["bench", "demo", "--help"]) == 0
-    assert "usage: nat bench demo" in capsys.readouterr().out
+@pytest.mark.parametrize("name", sorted(BENCHMARKS))
+def test_bench_forwards_help_to_the_benchmark(name: str, capsys: pytest.CaptureFixture[str]) -> None:
+    assert _exit_code(["bench", name, "--help"]) == 0
+    assert f"usage: nat bench {name}" in capsys.readouterr().out
