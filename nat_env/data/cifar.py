@@ -155,14 +155,21 @@ def _load_torchvision(root: Path, download: bool) -> ImageArrays:
 
 
 def _source_key(path: Path) -> str:
-    """A digest of the source's path, sizes and modification times (the decode cache key)."""
+    """The decode cache key: an archive's content digest, or a folder's path, file sizes and times.
+
+    An archive is keyed by its bytes (hashing is far cheaper than decoding), so a copy of the same file
+    elsewhere, or the same file with a new modification time, reuses the cache instead of adding another.
+    """
+    if path.is_file():
+        digest = hashlib.sha256(b"archive:")
+        with path.open("rb") as handle:
+            for block in iter(lambda: handle.read(1 << 20), b""):
+                digest.update(block)
+        return digest.hexdigest()[:16]
     digest = hashlib.sha256(str(path.resolve()).encode())
-    files = [path] if path.is_file() else sorted(p for p in path.rglob("*") if p.is_file())
-    for file in files:
+    for file in sorted(p for p in path.rglob("*") if p.is_file()):
         stat = file.stat()
-        digest.update(
-            f"{file.relative_to(path) if file != path else ''}:{stat.st_size}:{stat.st_mtime_ns}".encode()
-        )
+        digest.update(f"{file.relative_to(path)}:{stat.st_size}:{stat.st_mtime_ns}".encode())
     return digest.hexdigest()[:16]
 
 

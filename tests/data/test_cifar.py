@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import shutil
 import sys
 import types
 from pathlib import Path
@@ -35,6 +36,24 @@ def test_loads_both_formats_and_caches(
     finally:
         cifar_module._decode = original
     np.testing.assert_array_equal(again.train_images, arrays.train_images)
+
+
+def test_an_archive_is_keyed_by_content(image_tarball: Path, tmp_path: Path) -> None:
+    copy = tmp_path / "elsewhere" / "copy.tar.gz"
+    copy.parent.mkdir()
+    copy.write_bytes(image_tarball.read_bytes())
+    assert cifar_module._source_key(copy) == cifar_module._source_key(image_tarball)
+    changed = tmp_path / "changed.tar.gz"
+    changed.write_bytes(image_tarball.read_bytes() + b"\0")
+    assert cifar_module._source_key(changed) != cifar_module._source_key(image_tarball)
+
+
+def test_a_folder_is_keyed_by_its_files(image_tree: Path, tmp_path: Path) -> None:
+    tree = Path(shutil.copytree(image_tree, tmp_path / "tree"))
+    before = cifar_module._source_key(tree)
+    assert cifar_module._source_key(tree) == before
+    (tree / "train" / "cat" / "extra.jpg").write_bytes(next(tree.glob("train/cat/*.jpg")).read_bytes())
+    assert cifar_module._source_key(tree) != before
 
 
 def test_env_vars_find_the_data(image_tarball: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
