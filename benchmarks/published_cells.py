@@ -25,6 +25,7 @@ padded random 4-node cells, half each.
 from __future__ import annotations
 
 import copy
+import logging
 import tempfile
 import time
 from collections.abc import Sequence
@@ -454,6 +455,8 @@ def parse(argv: list[str] | None = None) -> Args:
 
 def main(argv: list[str] | None = None) -> None:
     args = parse(argv)
+    logging.basicConfig(format="%(message)s")
+    logging.getLogger("nat_env").setLevel(logging.INFO)  # progress of long steps (supernet warm-up)
     start = time.perf_counter()
     results = run(args)
     results["wall_s"] = time.perf_counter() - start

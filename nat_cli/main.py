@@ -8,6 +8,7 @@ as ``nat: error: <message>``; 130 interrupted.
 from __future__ import annotations
 
 import argparse
+import logging
 import sys
 import warnings
 from collections.abc import Callable, Sequence
@@ -93,6 +94,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         _command_parser(parser, namespace).error(_one_line(error))
     runner: Callable[[Any], int] = module.run
     label = f"nat {command}"
+    logging.basicConfig(format="%(message)s")
+    logging.getLogger("nat_env").setLevel(logging.INFO)  # progress of long steps (supernet warm-up)
     try:
         with warnings.catch_warnings():
             if not debug:

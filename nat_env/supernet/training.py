@@ -15,7 +15,9 @@ Data flow: augmented batches of the 40% weights split + a random genotype per ba
 
 from __future__ import annotations
 
+import logging
 import math
+import time
 from collections.abc import Iterator, Sequence
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import asdict, dataclass
@@ -32,6 +34,8 @@ from nat_env.sampler import GenotypeSampler
 from nat_env.supernet.checkpoint import config_hash, load_checkpoint, save_checkpoint
 from nat_env.supernet.grouped import grouped_forward
 from nat_env.supernet.model import Supernet
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -333,7 +337,13 @@ def pretrain(
             config.skip_prob,
         )
         trainer = SupernetTrainer(supernet, data, sampler, config, steps, options)
-        trainer.train_batches(steps)
+        start, chunk = time.perf_counter(), max(1, -(-steps // 10))
+        for done in range(0, steps, chunk):  # ten chunks: the same schedule, a progress line each
+            loss = trainer.train_batches(min(chunk, steps - done))
+            logger.info(
+                "supernet warm-up: %d/%d steps, loss %.3f, %.0f s",
+                min(done + chunk, steps), steps, loss, time.perf_counter() - start,
+            )  # fmt: skip
         if path is not None:
             save_checkpoint(path, supernet.state_dict(), signature)
     supernet.eval()

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
 import numpy as np
@@ -101,7 +102,10 @@ def test_online_schedule_ratio(tiny_data: CifarData) -> None:
     assert trainer.steps_done == 4
 
 
-def test_reward_sanity_after_brief_training(tiny_data: CifarData, cache_dir: Path) -> None:
+def test_reward_sanity_after_brief_training(
+    tiny_data: CifarData, cache_dir: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO, logger="nat_env.supernet.training")
     torch.manual_seed(0)
     net = Supernet(TINY)
     config = TrainingConfig(batch_size=32, lr=0.05)
@@ -116,6 +120,10 @@ def test_reward_sanity_after_brief_training(tiny_data: CifarData, cache_dir: Pat
     assert path is not None
     assert path.is_file()
     assert not any(p.requires_grad for p in net.parameters())
+    progress = [r.getMessage() for r in caplog.records]
+    assert len(progress) == 10  # one line per tenth of the warm-up
+    assert progress[-1].startswith("supernet warm-up: 40/40 steps, loss ")
+    caplog.clear()
     evaluator = SupernetEvaluator(net, tiny_data, reward_images=192, eval_batch_size=64)
     beta = genotypes.get("DARTS_V2")
     keep, null = evaluator.evaluate([beta, all_null(beta)])
@@ -124,3 +132,4 @@ def test_reward_sanity_after_brief_training(tiny_data: CifarData, cache_dir: Pat
     again = Supernet(TINY)
     assert pretrain(again, tiny_data, config, steps=40, cache_dir=cache_dir) == path
     assert torch.equal(again.classifier.weight, net.classifier.weight)
+    assert not caplog.records  # loading trains nothing
