@@ -153,23 +153,31 @@ def run(args: Args) -> dict[str, Any]:
     ).to(device)
     batches = reward_calls(supernet, args.calls + 1, args.pairs, args.seed)
     results: dict[str, Any] = {"device": str(device)}
-    for name, grouped, share in (("plain", False, False), ("grouped", True, True)):
-        evaluator = SupernetEvaluator(
-            supernet,
-            data,
-            reward_images=args.reward_images,
-            eval_batch_size=args.reward_images,
-            options=FastOptions(sync_every_batch=not grouped),
-            share_stem=share,
-            deduplicate=share,
-            grouped=grouped,
-            max_rows_per_pass=2 * args.pairs * args.reward_images,
-        )
+    for name, grouped in (("plain", False), ("grouped", True)):
+        evaluator = make_evaluator(supernet, data, args, grouped, 2 * args.pairs * args.reward_images)
         results[name] = profile_variant(evaluator, batches, grouped, args)
         print(f"{name}: {results[name]['ms_per_pair']:.2f} ms per pair", flush=True)
     results["grouped_speedup_per_pair"] = results["plain"]["ms_per_pair"] / results["grouped"]["ms_per_pair"]
     results["rows_sweep"] = rows_sweep(supernet, data, batches, args)
     return results
+
+
+def make_evaluator(
+    supernet: Supernet, data: CifarData, args: Args, grouped: bool, max_rows: int
+) -> SupernetEvaluator:
+    """The plain path (one architecture per pass, a host sync per batch) or the grouped one (shared
+    stem, duplicates evaluated once, at most ``max_rows`` rows per pass)."""
+    return SupernetEvaluator(
+        supernet,
+        data,
+        reward_images=args.reward_images,
+        eval_batch_size=args.reward_images,
+        options=FastOptions(sync_every_batch=not grouped),
+        share_stem=grouped,
+        deduplicate=grouped,
+        grouped=grouped,
+        max_rows_per_pass=max_rows,
+    )
 
 
 def rows_sweep(supernet: Supernet, data: CifarData, batches: list[list[Any]], args: Args) -> dict[str, float]:
@@ -180,18 +188,8 @@ def rows_sweep(supernet: Supernet, data: CifarData, batches: list[list[Any]], ar
         return {}
     device = data.device
 
-    def wall(grouped: bool, share: bool, rows: int) -> float:
-        evaluator = SupernetEvaluator(
-            supernet,
-            data,
-            reward_images=args.reward_images,
-            eval_batch_size=args.reward_images,
-            options=FastOptions(sync_every_batch=not grouped),
-            share_stem=share,
-            deduplicate=share,
-            grouped=grouped,
-            max_rows_per_pass=rows,
-        )
+    def wall(grouped: bool, rows: int) -> float:
+        evaluator = make_evaluator(supernet, data, args, grouped, rows)
         evaluator.evaluate(batches[0][:2])
         if device.type == "cuda":
             torch.cuda.synchronize(device)
@@ -202,9 +200,9 @@ def rows_sweep(supernet: Supernet, data: CifarData, batches: list[list[Any]], ar
                 evaluator.evaluate(flat[i : i + step])
         return 1e3 * (time.perf_counter() - start) / ((len(batches) - 1) * args.pairs)
 
-    sweep = {"plain": wall(False, False, full)}
+    sweep = {"plain": wall(False, full)}
     for rows in bounds:
-        sweep[f"grouped rows<={rows}"] = wall(True, True, rows)
+        sweep[f"grouped rows<={rows}"] = wall(True, rows)
     print("ms per pair:", {k: round(v, 2) for k, v in sweep.items()}, flush=True)
     return sweep
 
