@@ -64,6 +64,11 @@ def run(args: BenchArgs) -> int:
     try:
         takes_argv = bool(inspect.signature(entry).parameters)
         status = entry(list(args.args)) if takes_argv else entry()
+    except SystemExit as stop:
+        if not isinstance(stop.code, str):  # argparse's own exits (--help, usage errors) pass through
+            raise
+        print(f"nat bench {args.name}: error: {stop.code}", file=sys.stderr)  # a benchmark's check
+        return 2
     finally:
         sys.argv = saved
     return status if isinstance(status, int) else 0

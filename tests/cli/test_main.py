@@ -128,3 +128,10 @@ def test_table_build_of_a_missing_folder_is_a_runtime_error(
 def test_bench_forwards_help_to_the_benchmark(name: str, capsys: pytest.CaptureFixture[str]) -> None:
     assert _exit_code(["bench", name, "--help"]) == 0
     assert f"usage: nat bench {name}" in capsys.readouterr().out
+
+
+def test_a_benchmark_check_becomes_a_one_line_error(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["bench", "published", "--transitions", "foo"]) == 2
+    assert capsys.readouterr().err.strip() == (
+        "nat bench published: error: --transitions must be one of nat, nat++, got 'foo'"
+    )
