@@ -48,7 +48,8 @@ def main() -> None:
             [
                 *("--preset", "tiny", "--device", "cpu", "--threads", "1", "--budget-seconds", "10"),
                 *("--train-steps", "3", "--reward-calls", "3", "--warmup-calls", "1", "--env-steps", "2"),
-                *("--archs-per-step", "2", "--archs-per-pass", "4", "--out", str(out / "supernet.json")),
+                *("--archs-per-step", "2", "--archs-per-pass", "4", "--agreement-pairs", "4"),
+                *("--agreement-images", "128", "--out", str(out / "supernet.json")),
             ]
         )
         supernet_profile.main(

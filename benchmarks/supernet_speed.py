@@ -4,12 +4,17 @@ Variants (each on a freshly initialised supernet):
 
 * ``plain``: single path, every fast option off, a stem pass per genotype, a host sync after every batch.
 * ``fast``: single path with the device-resident fast path (shared stem, deduplicated genotypes, one host
-  sync per call; on CUDA channels_last, bf16 autocast and cudnn.benchmark).
+  sync per call) and the device's default options (``FastOptions.for_device``).
 * ``grouped[...]``: grouped passes (:mod:`nat_env.supernet.grouped`). Rewards: ``--archs-per-pass``
   architectures per pass (128 = 64 episodes' α and β on the same 64 images). Training: for each ``K`` of
   ``--archs-per-step``, one SGD step trains ``K`` genotypes on ``K`` batches of 64. The speed options of
   each grouped variant come from ``--grouped-options`` (``fp32`` none, ``bf16`` autocast, ``cl``
   channels_last, ``cudnn`` cudnn.benchmark, joined by ``+``).
+
+Numerical agreement (untimed): after its timings every variant loads the plain variant's trained weights
+and scores the same ``--agreement-pairs`` (β, α) pairs on the same ``--agreement-images`` images; the
+result file records how far its accuracies and rewards are from the plain path's (``agreement_with_plain``:
+0 for the float32 variants on a CPU; bf16 rounding, or other kernels on a GPU, show up here).
 
 Projection of the paper's 100-epoch schedule: per epoch 312 training batches of 64 (20,000 images) and
 468 episodes each scoring α and β on 64 images (30,000 images). ``grouped rewards`` keeps the paper's
@@ -82,6 +87,11 @@ class Args:
     """Timed environment steps (fast path, the preset's reward images; after one untimed warm-up step)."""
     budget_seconds: float = 60.0
     """Wall-time budget of the timed phases, shared equally among them (warm-ups are extra)."""
+    agreement_pairs: int = 32
+    """(β, α) pairs of the untimed agreement check: every variant scores them with the plain variant's
+    weights on the same images, and its accuracies and rewards are compared with the plain path's."""
+    agreement_images: int = 512
+    """Rewards-split images of the agreement check (batch-norm chunks of ``reward_images``)."""
     threads: int = 0
     """CPU threads for torch (0 keeps torch's default)."""
     seed: int = 0
@@ -240,6 +250,23 @@ def time_rewards(
     }
 
 
+def agreement(reference: list[float], other: list[float]) -> dict[str, float]:
+    """How far ``other``'s accuracies of the agreement pairs (β, α, β, α, ...) are from the plain path's.
+
+    Returns the largest and mean absolute accuracy difference, the largest absolute reward (α − β)
+    difference, and the pairs whose reward changes sign (a learner would see a different signal).
+    """
+    a, b = np.asarray(reference), np.asarray(other)
+    ra, rb = a[1::2] - a[0::2], b[1::2] - b[0::2]
+    return {
+        "pairs": len(ra),
+        "max_abs_accuracy_diff": float(np.max(np.abs(a - b))),
+        "mean_abs_accuracy_diff": float(np.mean(np.abs(a - b))),
+        "max_abs_reward_diff": float(np.max(np.abs(ra - rb))),
+        "reward_sign_changes": int(np.sum(np.sign(ra) != np.sign(rb))),
+    }
+
+
 def time_env(
     supernet: Supernet, data: CifarData, options: FastOptions, args: Args, budget: float
 ) -> dict[str, Any]:
@@ -293,6 +320,11 @@ def run(args: Args) -> dict[str, Any]:
     kind, _, location = source.partition(":")
     source = f"{kind}:{Path(location).name}" if location else source
     results: dict[str, Any] = {"data_source": source, "device": str(device)}
+    probe = reward_calls(Supernet(config), 1, args.agreement_pairs, args.seed + 1)[0]
+    n_probe = min(args.agreement_images, len(data.reward_labels))
+    probe_data = (data.reward_images[:n_probe], data.reward_labels[:n_probe])
+    reference_weights: dict[str, torch.Tensor] | None = None
+    reference_accuracies: list[float] = []
     for variant in chosen:
         torch.backends.cudnn.benchmark = variant.options.cudnn_benchmark
         torch.manual_seed(args.seed)
@@ -323,6 +355,14 @@ def run(args: Args) -> dict[str, Any]:
         entry["rewards"] = time_rewards(
             evaluator, args.reward_calls, max(archs // 2, 1), phase, device, args.seed, args.warmup_calls
         )
+        # untimed: the same weights, pairs and images through every variant
+        if reference_weights is None:
+            reference_weights = {k: v.detach().clone() for k, v in supernet.state_dict().items()}
+        supernet.load_state_dict(reference_weights)
+        accuracies = evaluator.accuracies(probe, *probe_data)
+        if variant.name == "plain":
+            reference_accuracies = accuracies
+        entry["agreement_with_plain"] = agreement(reference_accuracies, accuracies)
         results[variant.name] = entry
         print(
             f"{variant.name}: {[round(t['images_per_s']) for t in trainings]} img/s, "
@@ -379,9 +419,14 @@ def summary(results: dict[str, Any]) -> str:
                     f"{entry['rewards']['pairs_per_s']:.1f}",
                     f"{entry['rewards']['pairs_per_s'] / plain['rewards']['pairs_per_s']:.1f}x",
                     f"{max(training['peak_gib'] or 0, entry['rewards']['peak_gib'] or 0):.2f}",
+                    f"{entry['agreement_with_plain']['max_abs_reward_diff']:.4f}",
+                    str(entry["agreement_with_plain"]["reward_sign_changes"]),
                 ]
             )
-    header = ["variant", "K", "train img/s", "vs plain", "reward pairs/s", "vs plain", "peak GiB"]
+    header = [
+        *("variant", "K", "train img/s", "vs plain", "reward pairs/s", "vs plain", "peak GiB"),
+        *("max |reward diff| vs plain", "reward sign changes"),
+    ]
     lines.append(markdown_table(header, speed_rows))
     rows = [
         [name, f"{row['minutes']:.1f}", f"{row['speedup_over_plain']:.1f}x"]
