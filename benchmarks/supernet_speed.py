@@ -425,7 +425,7 @@ def summary(results: dict[str, Any]) -> str:
             )
     header = [
         *("variant", "K", "train img/s", "vs plain", "reward pairs/s", "vs plain", "peak GiB"),
-        *("max |reward diff| vs plain", "reward sign changes"),
+        *("max abs reward diff vs plain", "reward sign changes"),
     ]
     lines.append(markdown_table(header, speed_rows))
     rows = [
