@@ -154,8 +154,8 @@ class HeldOut:
 def make_model(agent: str, env: gym.Env[Any, Any], seed: int, args: Args) -> Any:
     """An untrained learner by name."""
     lr, n = args.learning_rate, args.n_steps
-    ppo = {"n_steps": max(n, 64), "batch_size": 64, "n_epochs": 4, "learning_rate": lr}
-    reinforce = {
+    ppo: dict[str, Any] = {"n_steps": max(n, 64), "batch_size": 64, "n_epochs": 4, "learning_rate": lr}
+    reinforce: dict[str, Any] = {
         "learning_rate": lr,
         "n_steps": args.reinforce_n_steps,
         "n_samples": args.n_samples,

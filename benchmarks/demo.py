@@ -61,7 +61,7 @@ def run(args: Args) -> dict[str, Any]:
     )
     print(f"training REINFORCE + GCN on {env_id} for {args.steps} episodes ...")
     model.learn(total_timesteps=args.steps)
-    base = env.unwrapped
+    base: Any = env.unwrapped  # the NB201 env: its beta, evaluator and transitions
     inputs = []
     for i in range(args.n_eval):
         base.reset(seed=10_000_000 + args.seed * 100_000 + i)
@@ -78,7 +78,7 @@ def run(args: Args) -> dict[str, Any]:
             rows["oracle"].append(best - base.evaluator.evaluate([beta])[0].accuracy)
         if i < 3:
             examples.append((beta, maximum))
-    results = {
+    results: dict[str, Any] = {
         "env_id": env_id,
         "mean_val_gain_points": {k: 100 * float(np.mean(v)) for k, v in rows.items() if v},
     }

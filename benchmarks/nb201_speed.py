@@ -100,7 +100,7 @@ def main(argv: list[str] | None = None) -> None:
     pinned = hasattr(os, "sched_setaffinity")
     if pinned:
         os.sched_setaffinity(0, {sorted(os.sched_getaffinity(0))[0]})
-    results = {
+    results: dict[str, Any] = {
         "pinned_to_one_core": pinned,
         "single_env": single_env(args),
         "batched_minimal_info": batched(args, full_info=False),

@@ -74,7 +74,11 @@ def write(path: str | Path, config: Any, results: dict[str, Any]) -> Path:
     payload = {
         "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
         "machine": machine(),
-        "config": dataclasses.asdict(config) if dataclasses.is_dataclass(config) else dict(config),
+        "config": (
+            dataclasses.asdict(config)
+            if dataclasses.is_dataclass(config) and not isinstance(config, type)
+            else dict(config)
+        ),
         "results": results,
     }
     with tempfile.NamedTemporaryFile("w", dir=target.parent, delete=False, suffix=".tmp") as handle:
