@@ -151,7 +151,7 @@ def run(args: Args) -> dict[str, Any]:
     supernet = Supernet(
         SupernetConfig(layers=preset.layers, channels=preset.channels, n_nodes=preset.n_nodes)
     ).to(device)
-    batches = reward_calls(supernet, args.calls + 1, args.pairs, args.seed)
+    batches = reward_calls(supernet.config, args.calls + 1, args.pairs, args.seed)
     results: dict[str, Any] = {"device": str(device)}
     for name, grouped in (("plain", False), ("grouped", True)):
         evaluator = make_evaluator(supernet, data, args, grouped, 2 * args.pairs * args.reward_images)

@@ -200,11 +200,11 @@ def time_training(
     }
 
 
-def reward_calls(supernet: Supernet, calls: int, pairs_per_call: int, seed: int) -> list[list[Genotype]]:
+def reward_calls(config: SupernetConfig, calls: int, pairs_per_call: int, seed: int) -> list[list[Genotype]]:
     """``calls`` lists of ``pairs_per_call`` (β, α) pairs, α one random legal transition of β."""
     rng = np.random.default_rng(seed)
-    sampler = GenotypeSampler(space=supernet.config.space, n_nodes=supernet.config.n_nodes)
-    rules = _transitions.get("nat", supernet.config.space)
+    sampler = GenotypeSampler(space=config.space, n_nodes=config.n_nodes)
+    rules = _transitions.get("nat", config.space)
     batches = []
     for _ in range(calls):
         flat: list[Genotype] = []
@@ -224,7 +224,7 @@ def time_rewards(
     seed: int,
     warmup: int,
 ) -> dict[str, Any]:
-    batches = reward_calls(evaluator.supernet, calls + warmup, pairs_per_call, seed)
+    batches = reward_calls(evaluator.supernet.config, calls + warmup, pairs_per_call, seed)
     reset_peak(device)
     for batch in batches[:warmup]:
         evaluator.evaluate(batch)
@@ -320,7 +320,7 @@ def run(args: Args) -> dict[str, Any]:
     kind, _, location = source.partition(":")
     source = f"{kind}:{Path(location).name}" if location else source
     results: dict[str, Any] = {"data_source": source, "device": str(device)}
-    probe = reward_calls(Supernet(config), 1, args.agreement_pairs, args.seed + 1)[0]
+    probe = reward_calls(config, 1, args.agreement_pairs, args.seed + 1)[0]
     n_probe = min(args.agreement_images, len(data.reward_labels))
     probe_data = (data.reward_images[:n_probe], data.reward_labels[:n_probe])
     reference_weights: dict[str, torch.Tensor] | None = None
