@@ -12,6 +12,7 @@ from pathlib import Path
 from benchmarks import (
     agents_nb201,
     demo,
+    fidelity_grouping,
     nb201_reference,
     nb201_speed,
     published_cells,
@@ -42,6 +43,11 @@ def main() -> None:
             demo.main(["--steps", "64", "--n-eval", "4", "--out-dir", str(out / "demo")])
             if os.environ.get("NAT_CIFAR10_ARCHIVE"):
                 supernet_fidelity.main(["--smoke", "--out", str(out / "fidelity.json")])
+                grouped = ["--archs-per-step", "2", "--lr-scaling", "sqrt"]
+                supernet_fidelity.main(["--smoke", *grouped, "--out", str(out / "fidelity_k2.json")])
+                runs = str(out / "fidelity_k2_smoke.json")
+                reference = ["--reference", str(out / "fidelity_smoke.json"), "--bootstrap", "50"]
+                fidelity_grouping.main([*reference, "--runs", runs, "--out", str(out / "grouping.json")])
         else:
             print("NAT_NB201_TABLE is not set: skipping the NAS-Bench-201 benchmarks")
         supernet_speed.main(

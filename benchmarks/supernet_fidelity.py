@@ -80,6 +80,12 @@ class Args:
     """Training images used before the 40/60 weights/rewards split."""
     batch_size: int = 64
     """Supernet training batch."""
+    archs_per_step: int = 1
+    """Genotypes per SGD step (:class:`TrainingConfig`): 1 is the paper's one genotype per batch; ``K > 1``
+    trains ``K`` genotypes on ``K`` batches in one grouped pass, so a budget (counted in batches) makes
+    ``K`` times fewer SGD steps. Measures what the GPU's grouped training costs in ranking quality."""
+    lr_scaling: str = "linear"
+    """Learning-rate rule for ``archs_per_step > 1``: ``linear``, ``sqrt`` or ``none``."""
     eval_images: int = 2048
     """Validation images scoring every cell: the first of the (seeded, permuted) rewards split."""
     eval_batch_size: int = 256
@@ -226,7 +232,12 @@ def run(args: Args) -> dict[str, Any]:
     )
     images, labels = data.reward_images[: args.eval_images], data.reward_labels[: args.eval_images]
     model = SupernetConfig(space="nb201", vocabulary="nb201", layers=args.layers, channels=args.channels)
-    training = TrainingConfig(batch_size=args.batch_size, seed=args.seed)
+    training = TrainingConfig(
+        batch_size=args.batch_size,
+        seed=args.seed,
+        archs_per_step=args.archs_per_step,
+        lr_scaling=args.lr_scaling,
+    )
     budgets = Budgets(data, model, training, args.schedule, max(args.budgets), args.seed)
     args.extra = {
         "weights_images": len(data.weights_labels),
@@ -249,6 +260,8 @@ def run(args: Args) -> dict[str, Any]:
         "per stage, 32x32 images, all 50,000 images); the GPU-paper run is owed",
         "schedule": args.schedule,
         "batch_size": args.batch_size,
+        "archs_per_step": args.archs_per_step,
+        "lr_scaling": args.lr_scaling if args.archs_per_step > 1 else "none",
         "codes": codes.tolist(),
         "connected": connected.tolist(),
         "reference": reference,
@@ -272,6 +285,7 @@ def run(args: Args) -> dict[str, Any]:
         done = time.perf_counter()
         entry = {
             "steps": steps,
+            "sgd_steps": steps // args.archs_per_step,
             "epochs": steps * args.batch_size / len(data.weights_labels),
             "train_s": trained - start,
             "eval_s": done - trained,
@@ -309,12 +323,25 @@ def previous(args: Args) -> tuple[list[dict[str, Any]], float]:
     earlier = json.loads(path.read_text())
     free = {"budgets", "threads", "out", "resume", "extra"}
     ours = {k: v for k, v in dataclasses.asdict(args).items() if k not in free}
-    theirs = {k: v for k, v in earlier["config"].items() if k not in free}
+    # a field added after the earlier run was written had its default there
+    defaults = json.loads(json.dumps(dataclasses.asdict(Args())))
+    theirs = {k: earlier["config"].get(k, defaults[k]) for k in ours}
     if json.loads(json.dumps(ours)) != theirs:
         changed = sorted(k for k in ours if json.loads(json.dumps(ours[k])) != theirs.get(k))
         raise SystemExit(f"--resume: {path} has another configuration ({', '.join(changed)})")
     kept = [entry for entry in earlier["results"]["budgets"] if entry["steps"] in args.budgets]
     return kept, float(earlier["results"].get("wall_s", 0.0))
+
+
+def grouping(results: dict[str, Any]) -> str:
+    """One sentence on how many genotypes each SGD step trained."""
+    per_step = int(results.get("archs_per_step", 1))
+    if per_step == 1:
+        return "One genotype per SGD step (the paper's semantics): batches and SGD steps coincide."
+    return (
+        f"{per_step} genotypes per SGD step in one grouped pass, each on its own batch, "
+        f"learning rate scaled {results['lr_scaling']}: a budget of B batches makes B/{per_step} SGD steps."
+    )
 
 
 def summary(results: dict[str, Any]) -> str:
@@ -331,6 +358,7 @@ def summary(results: dict[str, Any]) -> str:
             [
                 f"{entry['epochs']:.1f} ep",
                 entry["steps"],
+                entry.get("sgd_steps", entry["steps"]),
                 f"{entry['wall_s']:.0f}",
                 interval(everything["val"]),
                 interval(connected["val"]),
@@ -345,6 +373,7 @@ def summary(results: dict[str, Any]) -> str:
             "table 12-epoch",
             "-",
             "-",
+            "-",
             interval(cheap["all"]["val"]),
             interval(cheap["connected"]["val"]),
             f"{cheap['all']['val']['spearman']:.3f}",
@@ -354,7 +383,8 @@ def summary(results: dict[str, Any]) -> str:
     )
     header = [
         "budget",
-        "steps",
+        "batches",
+        "SGD steps",
         "wall s",
         "tau val [95% CI]",
         "tau val connected [95% CI]",
@@ -395,7 +425,9 @@ def plot(results: dict[str, Any], path: Path) -> None:
     axes.set_xscale("symlog", linthresh=linthresh)
     axes.set_xlim(-0.3 * linthresh, 1.3 * max(float(steps.max()), linthresh))
     axes.set_xticks(steps, labels=[str(s) for s in steps], fontsize=8, rotation=30)
-    axes.set_xlabel(f"warm-up budget (SGD steps, batch {results['batch_size']})")
+    per_step = results.get("archs_per_step", 1)
+    unit = "SGD steps" if per_step == 1 else f"batches; {per_step} genotypes per SGD step"
+    axes.set_xlabel(f"warm-up budget ({unit}, batch {results['batch_size']})")
     axes.set_ylabel("Kendall tau-b vs table 200-epoch val")
     axes.set_title(f"NAS-Bench-201 supernet fidelity ({results['label']}, {results['schedule']} schedules)")
     axes.grid(alpha=0.3)
@@ -417,6 +449,7 @@ def save(args: Args, results: dict[str, Any]) -> Path:
         f"{args.extra['connected_cells']} connected; supernet accuracy on {args.extra['eval_images']} fixed "
         "images of the rewards split of CIFAR-10 (JPEG copy) vs the table's CIFAR-10 200-epoch validation "
         f"(main) and test accuracy. Schedule: {results['schedule']} ({SCHEDULES[results['schedule']]}). "
+        f"{grouping(results)} "
         "wall s: training plus scoring of one budget. Total wall time: "
         f"{results['wall_s']:.0f} s{'' if results['complete'] else ' (incomplete run)'}.",
         "",

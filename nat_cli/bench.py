@@ -22,6 +22,7 @@ BENCHMARKS = {
     "supernet": "benchmarks.supernet_speed",
     "profile": "benchmarks.supernet_profile",
     "fidelity": "benchmarks.supernet_fidelity",
+    "grouping": "benchmarks.fidelity_grouping",
     "published": "benchmarks.published_cells",
     "demo": "benchmarks.demo",
 }
@@ -33,7 +34,7 @@ class BenchArgs:
     """Configuration of ``nat bench``."""
 
     name: str
-    """The benchmark: reference (NB201 oracle / random / keep), speed (NB201 env steps per second), agents (learners vs the oracle), supernet (supernet training and reward speed), profile (where a reward pass spends its time), fidelity (supernet vs NAS-Bench-201 ranking), published (published cells through the supernet env) or demo (the main job)."""
+    """The benchmark: reference (NB201 oracle / random / keep), speed (NB201 env steps per second), agents (learners vs the oracle), supernet (supernet training and reward speed), profile (where a reward pass spends its time), fidelity (supernet vs NAS-Bench-201 ranking), grouping (what grouped supernet training costs in fidelity), published (published cells through the supernet env) or demo (the main job)."""
     args: list[str] = field(default_factory=list)
     """Flags passed on to the benchmark (see nat bench NAME --help)."""
 

@@ -5,7 +5,14 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from benchmarks.rank import average_ranks, bootstrap_tau_b, kendall_tau_b, spearman, top_overlap
+from benchmarks.rank import (
+    average_ranks,
+    bootstrap_tau_b,
+    bootstrap_tau_b_difference,
+    kendall_tau_b,
+    spearman,
+    top_overlap,
+)
 
 
 def test_tau_b_perfect_and_inverse_orders() -> None:
@@ -59,6 +66,21 @@ def test_bootstrap_interval_brackets_the_estimate_and_is_seeded() -> None:
     assert low < kendall_tau_b(x, y) < high
     assert (low, high) == bootstrap_tau_b(x, y, n_resamples=300, seed=1)
     assert bootstrap_tau_b(x, x, n_resamples=50) == pytest.approx((1.0, 1.0))
+
+
+def test_paired_difference_interval_brackets_the_gap_and_is_seeded() -> None:
+    rng = np.random.default_rng(0)
+    truth = rng.normal(size=80)
+    noise = rng.normal(size=80)
+    better, worse = truth + noise, truth + noise + 1.5 * rng.normal(size=80)
+    gap = kendall_tau_b(truth, better) - kendall_tau_b(truth, worse)
+    low, high = bootstrap_tau_b_difference(truth, better, worse, n_resamples=300, seed=1)
+    assert low < gap < high
+    assert low > 0.0  # the gap is resolved
+    assert (low, high) == bootstrap_tau_b_difference(truth, better, worse, n_resamples=300, seed=1)
+    assert bootstrap_tau_b_difference(truth, better, better, n_resamples=20) == (0.0, 0.0)
+    with pytest.raises(ValueError, match="same length"):
+        bootstrap_tau_b_difference(truth, better, worse[:10])
 
 
 def test_top_overlap() -> None:
