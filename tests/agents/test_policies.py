@@ -65,3 +65,28 @@ def test_rejects_flat_observations() -> None:
 
     with pytest.raises(ValueError, match="Dict observation"):
         GCNPolicy(spaces.Box(0, 1, (4,)), env.action_space, ConstantSchedule(1e-3))
+
+
+@pytest.mark.parametrize(("space", "name"), LAYOUTS)
+def test_maskable_gcn_scores_actions_as_the_gcn_does(space: str, name: str) -> None:
+    """PPO + GCN and MaskablePPO + GCN optimise the same objective: the mask MaskablePPO applies on top
+    changes log-probabilities and entropies only by float rounding (their runs drift apart over many
+    updates, not by design)."""
+    from agents import MaskableGCNPolicy
+
+    plain, _ = build(GCNPolicy, space, name)
+    env = make_env(space, name)
+    maskable = MaskableGCNPolicy(env.observation_space, env.action_space, ConstantSchedule(3e-4))
+    maskable.load_state_dict(plain.state_dict())
+    observations = [env.reset(seed=seed)[0] for seed in range(8)]
+    batch = {key: np.stack([obs[key] for obs in observations]) for key in observations[0]}
+    tensor, _ = plain.obs_to_tensor(batch)
+    actions = plain(tensor)[0]
+    masks = th.as_tensor(batch["action_mask"]).flatten(1)
+    values, log_prob, entropy = plain.evaluate_actions(tensor, actions)
+    masked_values, masked_log_prob, masked_entropy = maskable.evaluate_actions(tensor, actions, masks)
+    th.testing.assert_close(masked_values, values)
+    th.testing.assert_close(masked_log_prob, log_prob, rtol=1e-5, atol=1e-5)
+    assert entropy is not None
+    assert masked_entropy is not None
+    th.testing.assert_close(masked_entropy, entropy, rtol=1e-5, atol=1e-5)
