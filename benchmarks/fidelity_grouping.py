@@ -4,8 +4,8 @@ compared with the one-genotype-per-step run, budget by budget, on the same cells
 The GPU speed-up of grouped training (``TrainingConfig.archs_per_step = K``, see
 ``benchmarks/results/supernet_speed_paper_h100*.json``) changes the optimisation: a budget of ``B``
 batches makes ``B / K`` SGD steps, each averaging ``K`` genotypes' gradients. This script reads result
-files of :mod:`benchmarks.supernet_fidelity` that differ only in ``archs_per_step`` / ``lr_scaling``
-(checked), and reports for each budget both runs share: Kendall's tau-b of the grouped run against the
+files of :mod:`benchmarks.supernet_fidelity` that differ only in ``archs_per_step``, ``lr_scaling`` and
+``lr_warmup_batches`` (checked), and reports for each budget both runs share: Kendall's tau-b of the grouped run against the
 table's 200-epoch validation accuracy, the reference run's, and their difference with a paired 95 %
 bootstrap interval over cells (:func:`benchmarks.rank.bootstrap_tau_b_difference`). It trains nothing.
 
@@ -26,7 +26,17 @@ from benchmarks import rank, report
 from benchmarks.args import parse_dataclass
 from nat_env.nb201 import NB201Table, TableEvaluator
 
-FREE = {"archs_per_step", "lr_scaling", "budgets", "threads", "out", "label", "resume", "extra"}
+FREE = {
+    "archs_per_step",
+    "lr_scaling",
+    "lr_warmup_batches",
+    "budgets",
+    "threads",
+    "out",
+    "label",
+    "resume",
+    "extra",
+}
 """Configuration fields in which compared runs may differ."""
 
 
@@ -41,6 +51,7 @@ class Args:
         "supernet_fidelity_cpu_small_k8_linear.json",
         "supernet_fidelity_cpu_small_k64_linear.json",
         "supernet_fidelity_cpu_small_k64_sqrt.json",
+        "supernet_fidelity_cpu_small_k64_linear_ramp.json",
     )
     """Fidelity results of grouped runs (missing files are skipped with a message)."""
     table: str | None = None
@@ -81,7 +92,7 @@ def check_comparable(reference: dict[str, Any], run: dict[str, Any]) -> None:
         SystemExit: naming the fields that differ.
     """
     ours, theirs = reference["config"], run["config"]
-    defaults = {"archs_per_step": 1, "lr_scaling": "linear"}
+    defaults = {"archs_per_step": 1, "lr_scaling": "linear", "lr_warmup_batches": 0}
     keys = (set(ours) | set(theirs)) - FREE
     changed = sorted(k for k in keys if ours.get(k, defaults.get(k)) != theirs.get(k, defaults.get(k)))
     if changed or reference["results"]["codes"] != run["results"]["codes"]:
@@ -106,6 +117,7 @@ def compare(
             {
                 "archs_per_step": int(run["results"].get("archs_per_step", 1)),
                 "lr_scaling": run["results"].get("lr_scaling", "none"),
+                "lr_warmup_batches": int(run["results"].get("lr_warmup_batches", 0)),
                 "batches": steps,
                 "sgd_steps": int(entry.get("sgd_steps", steps)),
                 "tau": tau,
@@ -143,7 +155,9 @@ def run(args: Args) -> dict[str, Any]:
         "label": reference["results"]["label"],
         "cells": len(codes),
         "truth": "NAS-Bench-201 CIFAR-10 200-epoch validation accuracy, all sampled cells",
-        "rows": sorted(rows, key=lambda r: (r["batches"], r["archs_per_step"], r["lr_scaling"])),
+        "rows": sorted(
+            rows, key=lambda r: (r["batches"], r["archs_per_step"], r["lr_scaling"], r["lr_warmup_batches"])
+        ),
     }
 
 
@@ -158,6 +172,7 @@ def summary(results: dict[str, Any]) -> str:
             row["batches"],
             row["archs_per_step"],
             row["lr_scaling"],
+            row["lr_warmup_batches"],
             row["sgd_steps"],
             interval(row["tau"], row["tau_ci"]),
             interval(row["tau_reference"], row["tau_reference_ci"]),
@@ -170,6 +185,7 @@ def summary(results: dict[str, Any]) -> str:
         "batches",
         "K",
         "lr scaling",
+        "lr ramp (batches)",
         "SGD steps",
         "tau val, K genotypes per step [95% CI]",
         "tau val, 1 per step [95% CI]",

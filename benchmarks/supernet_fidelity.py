@@ -86,6 +86,8 @@ class Args:
     ``K`` times fewer SGD steps. Measures what the GPU's grouped training costs in ranking quality."""
     lr_scaling: str = "linear"
     """Learning-rate rule for ``archs_per_step > 1``: ``linear``, ``sqrt`` or ``none``."""
+    lr_warmup_batches: int = 0
+    """Batches over which the learning rate ramps up linearly (0: none, the paper's schedule)."""
     eval_images: int = 2048
     """Validation images scoring every cell: the first of the (seeded, permuted) rewards split."""
     eval_batch_size: int = 256
@@ -237,6 +239,7 @@ def run(args: Args) -> dict[str, Any]:
         seed=args.seed,
         archs_per_step=args.archs_per_step,
         lr_scaling=args.lr_scaling,
+        lr_warmup_batches=args.lr_warmup_batches,
     )
     budgets = Budgets(data, model, training, args.schedule, max(args.budgets), args.seed)
     args.extra = {
@@ -262,6 +265,7 @@ def run(args: Args) -> dict[str, Any]:
         "batch_size": args.batch_size,
         "archs_per_step": args.archs_per_step,
         "lr_scaling": args.lr_scaling if args.archs_per_step > 1 else "none",
+        "lr_warmup_batches": args.lr_warmup_batches,
         "codes": codes.tolist(),
         "connected": connected.tolist(),
         "reference": reference,
@@ -335,12 +339,14 @@ def previous(args: Args) -> tuple[list[dict[str, Any]], float]:
 
 def grouping(results: dict[str, Any]) -> str:
     """One sentence on how many genotypes each SGD step trained."""
-    per_step = int(results.get("archs_per_step", 1))
+    per_step, ramp = int(results.get("archs_per_step", 1)), int(results.get("lr_warmup_batches", 0))
+    ramped = f" The learning rate ramps up over the first {ramp} batches." if ramp else ""
     if per_step == 1:
-        return "One genotype per SGD step (the paper's semantics): batches and SGD steps coincide."
+        return "One genotype per SGD step (the paper's semantics): batches and SGD steps coincide." + ramped
     return (
         f"{per_step} genotypes per SGD step in one grouped pass, each on its own batch, "
         f"learning rate scaled {results['lr_scaling']}: a budget of B batches makes B/{per_step} SGD steps."
+        + ramped
     )
 
 

@@ -109,6 +109,9 @@ class TrainingConfig:
             rate is rescaled by ``lr_scaling``. Schedules and budgets stay counted in batches.
         lr_scaling: how the learning rate follows ``archs_per_step``: ``linear`` (``lr * K``, the
             large-batch rule of Goyal et al., 2017), ``sqrt`` (``lr * sqrt(K)``) or ``none``.
+        lr_warmup_batches: a linear ramp of the learning rate from ``1 / lr_warmup_batches`` of the
+            schedule's value up to it over the first ``lr_warmup_batches`` batches (Goyal et al.'s
+            gradual warm-up, which large scaled steps need); 0, the default, ramps nothing.
     """
 
     batch_size: int = 64
@@ -122,10 +125,13 @@ class TrainingConfig:
     seed: int = 0
     archs_per_step: int = 1
     lr_scaling: str = "linear"
+    lr_warmup_batches: int = 0
 
     def __post_init__(self) -> None:
         if self.archs_per_step < 1:
             raise ValueError(f"archs_per_step must be positive, got {self.archs_per_step}")
+        if self.lr_warmup_batches < 0:
+            raise ValueError(f"lr_warmup_batches must be >= 0, got {self.lr_warmup_batches}")
         if self.lr_scaling not in ("linear", "sqrt", "none"):
             raise ValueError(f"unknown lr_scaling {self.lr_scaling!r}; use 'linear', 'sqrt' or 'none'")
 
@@ -134,6 +140,14 @@ class TrainingConfig:
         """The factor on ``lr`` and ``lr_min`` for ``archs_per_step`` genotypes per step."""
         k = self.archs_per_step
         return {"linear": float(k), "sqrt": math.sqrt(k), "none": 1.0}[self.lr_scaling]
+
+    def learning_rate(self, batches_done: int, total_batches: int) -> float:
+        """The learning rate of the step that starts after ``batches_done`` batches: the cosine schedule
+        over ``total_batches``, scaled by :attr:`lr_factor` and ramped up over ``lr_warmup_batches``."""
+        lr = cosine_lr(batches_done, total_batches, self.lr, self.lr_min) * self.lr_factor
+        if batches_done < self.lr_warmup_batches:
+            lr *= (batches_done + self.archs_per_step) / (self.lr_warmup_batches + self.archs_per_step)
+        return lr
 
 
 class MixtureSampler:
@@ -236,11 +250,11 @@ class SupernetTrainer:
             self.supernet.train()
         device = self.data.device
         total = torch.zeros((), device=device)
-        k, factor = self.config.archs_per_step, self.config.lr_factor
+        k = self.config.archs_per_step
         for _ in range(steps):
-            lr = cosine_lr(self.batches_done, self.total_steps, self.config.lr, self.config.lr_min)
+            lr = self.config.learning_rate(self.batches_done, self.total_steps)
             for group in self.optimizer.param_groups:
-                group["lr"] = lr * factor
+                group["lr"] = lr
             genotypes = [self.sampler.sample(self.rng) for _ in range(k)]
             batches = [next(self._batches) for _ in range(k)]
             images = torch.cat([b[0] for b in batches]) if k > 1 else batches[0][0]
@@ -301,6 +315,8 @@ def training_signature(
     training = asdict(config)
     if config.archs_per_step == 1:  # the paper's semantics: keys written before grouped steps stay valid
         del training["archs_per_step"], training["lr_scaling"]
+    if config.lr_warmup_batches == 0:  # likewise for keys written before the warm-up option
+        del training["lr_warmup_batches"]
     return {
         "supernet": supernet.config.to_dict(),
         "data": data.fingerprint,

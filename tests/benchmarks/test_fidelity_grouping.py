@@ -48,7 +48,7 @@ def test_rows_pair_budgets_and_skip_the_untrained_one(tmp_path: Path) -> None:
     assert row["difference"] == pytest.approx(row["tau"] - row["tau_reference"])
     assert row["difference"] < 0
     assert row["difference_ci"][1] < 0
-    assert "| 100 | 4 | linear | 25 |" in summary({"rows": rows})
+    assert "| 100 | 4 | linear | 0 | 25 |" in summary({"rows": rows})
 
 
 def test_runs_of_another_configuration_or_cells_are_refused(tmp_path: Path) -> None:

@@ -21,6 +21,7 @@ from nat_env.supernet.training import (
     TrainingConfig,
     cosine_lr,
     pretrain,
+    training_signature,
 )
 
 TINY = SupernetConfig(layers=3, channels=8)
@@ -69,6 +70,31 @@ def test_checkpoint_roundtrip_and_mismatch(tmp_path: Path) -> None:
     assert torch.equal(other.classifier.weight, net.classifier.weight)
     with pytest.raises(CheckpointMismatch, match=r"channels: checkpoint 8 vs requested 16.*steps"):
         load_checkpoint(path, {"layers": 3, "channels": 16, "steps": 11})
+
+
+def test_learning_rate_scales_and_ramps_up() -> None:
+    plain = TrainingConfig()
+    assert [plain.learning_rate(b, 100) for b in (0, 50, 100)] == [
+        cosine_lr(b, 100, 0.01, 0.0) for b in (0, 50, 100)
+    ]
+    ramped = TrainingConfig(archs_per_step=4, lr_warmup_batches=12)
+    rates = [ramped.learning_rate(b, 1000) for b in range(0, 24, 4)]
+    schedule = [4 * cosine_lr(b, 1000, 0.01, 0.0) for b in range(0, 24, 4)]
+    assert rates[:3] == pytest.approx([s * f for s, f in zip(schedule, (0.25, 0.5, 0.75), strict=False)])
+    assert rates[3:] == pytest.approx(schedule[3:])  # the ramp is over after 12 batches
+    with pytest.raises(ValueError, match="lr_warmup_batches"):
+        TrainingConfig(lr_warmup_batches=-1)
+
+
+def test_checkpoint_keys_name_only_the_options_in_use(tiny_data: CifarData) -> None:
+    """The paper's one genotype per step without a ramp keeps the keys of checkpoints written before the
+    grouping and ramp options existed."""
+    net = Supernet(TINY)
+    plain = training_signature(net, tiny_data, TrainingConfig(), 10)["training"]
+    assert {"archs_per_step", "lr_scaling", "lr_warmup_batches"}.isdisjoint(plain)
+    grouped = TrainingConfig(archs_per_step=8, lr_warmup_batches=100)
+    keys = training_signature(net, tiny_data, grouped, 10)["training"]
+    assert (keys["archs_per_step"], keys["lr_scaling"], keys["lr_warmup_batches"]) == (8, "linear", 100)
 
 
 def test_cosine_schedule_decays_to_minimum() -> None:
