@@ -46,7 +46,7 @@ def main() -> None:
                 grouped = ["--archs-per-step", "2", "--lr-scaling", "sqrt"]
                 supernet_fidelity.main(["--smoke", *grouped, "--out", str(out / "fidelity_k2.json")])
                 runs = str(out / "fidelity_k2_smoke.json")
-                reference = ["--reference", str(out / "fidelity_smoke.json"), "--bootstrap", "50"]
+                reference = ["--references", str(out / "fidelity_smoke.json"), "--bootstrap", "50"]
                 fidelity_grouping.main([*reference, "--runs", runs, "--out", str(out / "grouping.json")])
         else:
             print("NAT_NB201_TABLE is not set: skipping the NAS-Bench-201 benchmarks")

@@ -9,7 +9,7 @@ from typing import Any
 import numpy as np
 import pytest
 
-from benchmarks.fidelity_grouping import Args, check_comparable, compare, load, summary
+from benchmarks.fidelity_grouping import Args, check_comparable, compare, compare_all, load, summary
 
 CODES = list(range(40))
 
@@ -48,10 +48,39 @@ def test_rows_pair_budgets_and_skip_the_untrained_one(tmp_path: Path) -> None:
     assert row["difference"] == pytest.approx(row["tau"] - row["tau_reference"])
     assert row["difference"] < 0
     assert row["difference_ci"][1] < 0
-    assert "| 100 | 4 | linear | 0 | 25 |" in summary({"rows": rows})
+
+
+def test_runs_meet_the_reference_of_their_seed_and_are_averaged_over_seeds(tmp_path: Path) -> None:
+    truth = np.linspace(0.5, 0.9, len(CODES))
+    rng = np.random.default_rng(1)
+    noisy = [list(truth + scale * rng.normal(size=40)) for scale in (0.02, 0.05, 0.2, 0.3, 0.1)]
+    references = [
+        load(str(fidelity_file(tmp_path, f"one{seed}.json", {100: noisy[seed]}, None, seed=seed)))
+        for seed in (0, 1)
+    ]
+    runs = [
+        load(str(fidelity_file(tmp_path, f"k4_{seed}.json", {100: noisy[2 + seed]}, 4, seed=seed)))
+        for seed in (0, 1, 2)  # seed 2 has no reference: skipped
+    ]
+    results = compare_all(truth, references, runs, Args(bootstrap=50))
+    assert [(row["seed"], row["batches"]) for row in results["rows"]] == [(0, 100), (1, 100)]
+    (mean,) = results["over_seeds"]
+    assert mean["seeds"] == [0, 1]
+    assert mean["difference"] == pytest.approx(np.mean([row["difference"] for row in results["rows"]]))
+    low, high = mean["difference_range"]
+    assert low <= mean["difference"] <= high
+    assert set(results["reference_tau_by_seed"]["100"]) == {"0", "1"}
+    table = summary(results)
+    assert "| 100 | 4 | linear | 0 | 25 | 0, 1 |" in table
+    assert "(seed 1)" in table
 
 
 def test_runs_of_another_configuration_or_cells_are_refused(tmp_path: Path) -> None:
+    truth = np.linspace(0.5, 0.9, len(CODES))
+    narrow = load(str(fidelity_file(tmp_path, "narrow.json", {}, None)))
+    wide = load(str(fidelity_file(tmp_path, "wide1.json", {}, None, layers=2, seed=1)))
+    with pytest.raises(SystemExit, match="layers"):
+        compare_all(truth, [narrow, wide], [], Args())
     reference = load(str(fidelity_file(tmp_path, "one.json", {}, 1)))
     wider = load(str(fidelity_file(tmp_path, "wide.json", {}, 8, layers=2)))
     with pytest.raises(SystemExit, match="layers"):
