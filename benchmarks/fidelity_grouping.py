@@ -53,11 +53,13 @@ class Args:
     in ``benchmarks/results``; missing files are skipped with a message."""
     runs: tuple[str, ...] = (
         "supernet_fidelity_cpu_small_k8_linear.json",
+        "supernet_fidelity_cpu_small_k8_linear_seed1.json",
+        "supernet_fidelity_cpu_small_k8_linear_seed2.json",
         "supernet_fidelity_cpu_small_k64_linear.json",
-        "supernet_fidelity_cpu_small_k64_sqrt.json",
-        "supernet_fidelity_cpu_small_k64_linear_ramp.json",
         "supernet_fidelity_cpu_small_k64_linear_seed1.json",
         "supernet_fidelity_cpu_small_k64_linear_seed2.json",
+        "supernet_fidelity_cpu_small_k64_sqrt.json",
+        "supernet_fidelity_cpu_small_k64_linear_ramp.json",
     )
     """Fidelity results of grouped runs, each compared with the reference of its seed (missing files and
     runs without a reference of their seed are skipped with a message)."""
