@@ -24,6 +24,7 @@ import numpy.typing as npt
 
 from benchmarks import rank, report
 from benchmarks.args import parse_dataclass
+from benchmarks.supernet_fidelity import config_changes
 from nat_env.nb201 import NB201Table, TableEvaluator
 
 FREE = {
@@ -100,10 +101,7 @@ def check_comparable(reference: dict[str, Any], run: dict[str, Any]) -> None:
     Raises:
         SystemExit: naming the fields that differ.
     """
-    ours, theirs = reference["config"], run["config"]
-    defaults = {"archs_per_step": 1, "lr_scaling": "linear", "lr_warmup_batches": 0}
-    keys = (set(ours) | set(theirs)) - FREE
-    changed = sorted(k for k in keys if ours.get(k, defaults.get(k)) != theirs.get(k, defaults.get(k)))
+    changed = config_changes(reference["config"], run["config"], FREE)
     if changed or reference["results"]["codes"] != run["results"]["codes"]:
         raise SystemExit(f"{run['path']} is not comparable with {reference['path']}: {changed or 'cells'}")
 

@@ -139,7 +139,8 @@ def _bootstrap(
     for _ in range(n_resamples):
         index = rng.integers(0, truth.shape[0], truth.shape[0])
         grid = np.ix_(index, index)
-        found = [_tau_from_signs(truth[grid], proxy[grid]) for proxy in proxies]
+        resampled = truth[grid]
+        found = [_tau_from_signs(resampled, proxy[grid]) for proxy in proxies]
         taus.append(found[0] if len(found) == 1 else found[0] - found[1])
     values = np.asarray(taus)
     values = values[~np.isnan(values)]

@@ -311,6 +311,16 @@ def run(args: Args) -> dict[str, Any]:
     return results
 
 
+def config_changes(ours: dict[str, Any], theirs: dict[str, Any], free: set[str]) -> list[str]:
+    """The fields outside ``free`` in which two recorded configurations (JSON values) differ.
+
+    A field missing from one of them (written before the field existed) counts as its default.
+    """
+    defaults = json.loads(json.dumps(dataclasses.asdict(Args())))
+    keys = (set(ours) | set(theirs)) - free
+    return sorted(k for k in keys if ours.get(k, defaults.get(k)) != theirs.get(k, defaults.get(k)))
+
+
 def previous(args: Args) -> tuple[list[dict[str, Any]], float]:
     """Budgets of ``args.budgets`` found in ``args.out`` and that run's wall time (for ``--resume``).
 
@@ -326,12 +336,8 @@ def previous(args: Args) -> tuple[list[dict[str, Any]], float]:
         return [], 0.0
     earlier = json.loads(path.read_text())
     free = {"budgets", "threads", "out", "resume", "extra"}
-    ours = {k: v for k, v in dataclasses.asdict(args).items() if k not in free}
-    # a field added after the earlier run was written had its default there
-    defaults = json.loads(json.dumps(dataclasses.asdict(Args())))
-    theirs = {k: earlier["config"].get(k, defaults[k]) for k in ours}
-    if json.loads(json.dumps(ours)) != theirs:
-        changed = sorted(k for k in ours if json.loads(json.dumps(ours[k])) != theirs.get(k))
+    changed = config_changes(json.loads(json.dumps(dataclasses.asdict(args))), earlier["config"], free)
+    if changed:
         raise SystemExit(f"--resume: {path} has another configuration ({', '.join(changed)})")
     kept = [entry for entry in earlier["results"]["budgets"] if entry["steps"] in args.budgets]
     return kept, float(earlier["results"].get("wall_s", 0.0))
