@@ -177,7 +177,9 @@ def _load_folders(path: Path, cache: Path) -> ImageArrays:
     key = _source_key(path)
     stem = path.name.split(".")[0] or "images"
     cached = cache / f"{stem}-{key}.npz"
-    source = f"folders:{path.resolve()}#{key}"
+    # the key already covers what matters (an archive's bytes, a folder's path and files), so checkpoint
+    # keys built from ``source`` do not change when the same archive lies at another path
+    source = f"{'archive' if path.is_file() else 'folders'}:{key}"
     if cached.is_file():
         try:
             with np.load(cached) as npz:
