@@ -43,8 +43,8 @@ import torch
 from benchmarks import rank, report
 from benchmarks.args import parse_dataclass
 from nat_env.data import CifarData, load_cifar10
-from nat_env.nb201 import NB201Table, TableEvaluator, genotype_of_code
-from nat_env.nb201.batch import N_CELLS, live_nodes, ops_of
+from nat_env.nb201 import NB201Table, TableEvaluator
+from nat_env.nb201.cells import N_CELLS, genotype_of_code, live_nodes, ops_of
 from nat_env.supernet.evaluator import SupernetEvaluator
 from nat_env.supernet.model import Supernet, SupernetConfig
 from nat_env.supernet.training import FastOptions, MixtureSampler, SupernetTrainer, TrainingConfig

@@ -17,7 +17,8 @@ import numpy as np
 from stable_baselines3.common.base_class import BaseAlgorithm
 from stable_baselines3.common.callbacks import BaseCallback
 
-from nat_cli.run_dir import FINAL_MODEL, atomic_save, checkpoint_path
+from nat_cli.run_dir import FINAL_MODEL, checkpoint_path
+from nat_env.records import atomic_save
 
 
 def save_model(model: BaseAlgorithm, path: str | Path) -> Path:

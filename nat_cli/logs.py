@@ -8,7 +8,8 @@ from pathlib import Path
 
 from stable_baselines3.common.logger import CSVOutputFormat, KVWriter, Logger, make_output_format
 
-from nat_cli.run_dir import PROGRESS, atomic_file
+from nat_cli.run_dir import PROGRESS
+from nat_env.records import atomic_file
 
 STEP_KEY = "time/total_timesteps"
 """The CSV column that holds the env step of a row."""

@@ -1,25 +1,21 @@
 """A training run's folder: ``config.json``, ``checkpoints/step_*.zip``, ``model.zip``, logs and results.
 
-Every file is written atomically (a temporary file in the same folder, then ``os.replace``), so an
-interrupted run leaves either the previous or the new version of a file, never half of one.
+Every file is written atomically (:func:`nat_env.records.atomic_file`), so an interrupted run leaves
+either the previous or the new version of a file, never half of one.
 """
 
 from __future__ import annotations
 
 import json
 import os
-import platform
 import re
 import sys
-import tempfile
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from datetime import datetime, timezone
-from importlib import metadata
 from pathlib import Path
-from typing import IO, Any
+from typing import Any
 
 from nat_cli import CommandError
+from nat_env.records import versions
 
 CONFIG = "config.json"
 """The run's configuration (arguments and versions)."""
@@ -30,7 +26,6 @@ RESULTS = "results.json"
 PROGRESS = "progress.csv"
 """SB3's training log."""
 _CHECKPOINT = re.compile(r"^step_(\d+)\.zip$")
-_VERSIONED = ("nat-gym", "torch", "stable-baselines3", "sb3-contrib", "gymnasium", "numpy", "torch-geometric")
 
 
 def checkpoint_dir(log_dir: str | Path) -> Path:
@@ -61,38 +56,6 @@ def latest_checkpoint(log_dir: str | Path) -> tuple[int, Path] | None:
     return found[-1] if found else None
 
 
-@contextmanager
-def atomic_file(path: str | Path, mode: str = "w") -> Iterator[IO[Any]]:
-    """Open a temporary file beside ``path`` that replaces ``path`` when the block ends without error."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".partial")
-    try:
-        with os.fdopen(handle, mode) as file:
-            yield file
-            file.flush()
-            os.fsync(file.fileno())
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
-
-
-def atomic_save(save: Callable[[IO[bytes]], None], path: str | Path) -> Path:
-    """Write a model with ``save(file)`` (e.g. SB3's ``model.save``) atomically to ``path``."""
-    with atomic_file(path, "wb") as file:
-        save(file)
-    return Path(path)
-
-
-def write_json(path: str | Path, data: Any) -> Path:
-    """Write JSON atomically."""
-    with atomic_file(path) as file:
-        json.dump(data, file, indent=2, sort_keys=True)
-        file.write("\n")
-    return Path(path)
-
-
 def read_config(log_dir: str | Path) -> dict[str, Any] | None:
     """The ``config.json`` of a run folder, or ``None`` if it has none.
 
@@ -107,17 +70,6 @@ def read_config(log_dir: str | Path) -> dict[str, Any] | None:
     except (OSError, json.JSONDecodeError) as error:
         raise CommandError(f"cannot read {path}: {error}") from None
     return data
-
-
-def versions() -> dict[str, str]:
-    """Versions of Python and the installed packages that shape a run."""
-    found = {"python": platform.python_version(), "platform": platform.platform()}
-    for name in _VERSIONED:
-        try:
-            found[name] = metadata.version(name)
-        except metadata.PackageNotFoundError:
-            found[name] = "absent"
-    return found
 
 
 def config_record(args: dict[str, Any], history: list[dict[str, Any]] | None = None) -> dict[str, Any]:
@@ -135,13 +87,3 @@ def config_record(args: dict[str, Any], history: list[dict[str, Any]] | None = N
         },
         "history": [*(history or []), entry],
     }
-
-
-def config_differences(saved: dict[str, Any], current: dict[str, Any], ignore: tuple[str, ...]) -> list[str]:
-    """The arguments that differ between a saved and a current configuration, as ``name: old -> new``."""
-    names = sorted((set(saved) | set(current)) - set(ignore))
-    return [
-        f"{name}: {saved.get(name)!r} -> {current.get(name)!r}"
-        for name in names
-        if saved.get(name) != current.get(name)
-    ]

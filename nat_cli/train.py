@@ -45,12 +45,11 @@ from nat_cli.run_dir import (
     FINAL_MODEL,
     PROGRESS,
     RESULTS,
-    config_differences,
     config_record,
     latest_checkpoint,
     read_config,
-    write_json,
 )
+from nat_env.records import config_differences, write_json
 
 MAY_CHANGE_ON_RESUME = ("total_timesteps", "resume", "progress", "n_eval", "eval_seed", "k")
 """Arguments a resumed run may change: the budget, how progress is shown and the final evaluation; nothing
@@ -169,7 +168,9 @@ def prepare_run_dir(args: TrainArgs) -> list[dict[str, Any]]:
         return []
     if saved is None:
         raise CommandError(f"nothing to resume: {log_dir / CONFIG} does not exist")
-    differences = config_differences(saved.get("args", {}), recorded(args), MAY_CHANGE_ON_RESUME)
+    differences = config_differences(
+        saved.get("args", {}), recorded(args), MAY_CHANGE_ON_RESUME, defaults=recorded(TrainArgs())
+    )
     if differences:
         raise CommandError(
             f"refusing to resume {log_dir} with a different configuration (only --total-timesteps and the evaluation flags may change): "

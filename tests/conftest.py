@@ -51,7 +51,7 @@ def real_table() -> Path:
 @pytest.fixture(scope="session")
 def synthetic_table(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A complete table in the compact schema with synthetic accuracies (no shared data needed)."""
-    from nat_env.nb201.batch import N_CELLS, live_nodes, ops_of
+    from nat_env.nb201.cells import N_CELLS, live_nodes, ops_of
     from nat_env.nb201.table import TableRow, write_table
 
     rng = np.random.default_rng(0)

@@ -22,7 +22,6 @@ import hashlib
 import io
 import os
 import tarfile
-import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -32,6 +31,8 @@ import numpy as np
 import numpy.typing as npt
 import torch
 import torch.nn.functional as F
+
+from nat_env.records import atomic_save
 
 CIFAR10_CLASSES: tuple[str, ...] = (
     "airplane",
@@ -196,22 +197,17 @@ def _load_folders(path: Path, cache: Path) -> ImageArrays:
             pass  # a damaged cache is rebuilt below
     members = _read_tar(path) if path.is_file() else _read_tree(path)
     arrays = _decode(members, path, source)
-    cache.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=cache, suffix=".npz.tmp")
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            np.savez(
-                handle,
-                train_images=arrays.train_images,
-                train_labels=arrays.train_labels,
-                test_images=arrays.test_images,
-                test_labels=arrays.test_labels,
-                classes=np.asarray(arrays.classes),
-            )
-        os.replace(tmp, cached)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
+    atomic_save(
+        lambda handle: np.savez(
+            handle,
+            train_images=arrays.train_images,
+            train_labels=arrays.train_labels,
+            test_images=arrays.test_images,
+            test_labels=arrays.test_labels,
+            classes=np.asarray(arrays.classes),
+        ),
+        cached,
+    )
     return arrays
 
 

@@ -17,7 +17,7 @@ from nat_env import transitions as _transitions
 from nat_env.encoding import GraphEncoder
 from nat_env.envs.transform import TransformEnv
 from nat_env.genotypes import Genotype
-from nat_env.nb201.batch import N_CELLS, genotype_of, live_nodes, ops_of
+from nat_env.nb201.cells import genotype_of_code, live_nodes, ops_of
 from nat_env.nb201.evaluator import TableEvaluator
 from nat_env.nb201.table import NB201Table
 from nat_env.transitions import IllegalPolicy
@@ -60,12 +60,7 @@ class TableSampler:
         self.codes = codes
 
     def __call__(self, rng: np.random.Generator) -> Genotype:
-        return _genotype(int(self.codes[rng.integers(self.codes.size)]))
-
-
-@lru_cache(maxsize=N_CELLS)
-def _genotype(code: int) -> Genotype:
-    return genotype_of(ops_of(code))
+        return genotype_of_code(int(self.codes[rng.integers(self.codes.size)]))
 
 
 def make_nb201_env(

@@ -1,7 +1,8 @@
 """A vectorised exact-reward environment: N NAS-Bench-201 episodes per step, one table lookup.
 
 An SB3 :class:`~stable_baselines3.common.vec_env.VecEnv` whose episodes are held as op-id arrays, so a
-step of all N environments costs a few numpy operations (see :mod:`nat_env.nb201.batch`).
+step of all N environments costs a few numpy operations on the array forms of :mod:`nat_env.nb201.cells`;
+:class:`BatchEncoder` encodes them exactly as :class:`~nat_env.encoding.GraphEncoder` encodes genotypes.
 """
 
 from __future__ import annotations
@@ -17,11 +18,40 @@ from gymnasium import spaces
 from stable_baselines3.common.vec_env import VecEnv
 from stable_baselines3.common.vec_env.base_vec_env import VecEnvIndices, VecEnvObs, VecEnvStepReturn
 
+from nat_env import ops as _ops
 from nat_env import transitions as _transitions
-from nat_env.encoding import GraphEncoder
+from nat_env.encoding import OP_IDS, GraphEncoder, Observation
 from nat_env.envs.nb201 import input_codes, load_table
-from nat_env.nb201.batch import BatchEncoder, codes_of, nat_apply, nat_masks, ops_of
+from nat_env.nb201.cells import N_EDGES, SKIP, codes_of, genotype_of, live_nodes, nat_apply, nat_masks, ops_of
 from nat_env.nb201.evaluator import TableEvaluator
+
+_TO_ALL_OPS = np.array([OP_IDS[op] for op in _ops.NB201_OPS], np.int64)
+
+
+class BatchEncoder:
+    """Encodes op-id arrays into stacked observations, identical to :class:`GraphEncoder`'s.
+
+    Args:
+        encoder: the single-cell encoder whose layout and NAT mask the batch reproduces.
+    """
+
+    def __init__(self, encoder: GraphEncoder) -> None:
+        if encoder.space != "nb201" or encoder.transitions.name != "nat":
+            raise ValueError("the batched path covers NAS-Bench-201 cells under NAT transitions")
+        self.encoder = encoder
+        self._template = encoder.encode(genotype_of(np.full(N_EDGES, SKIP)))
+
+    def encode(self, ops: npt.NDArray[np.int64]) -> Observation:
+        """Stacked observations. Shapes: ``ops (B, 6)`` → each array gains a leading ``B``."""
+        batch = ops.shape[0]
+        observation = {key: np.repeat(value[None], batch, axis=0) for key, value in self._template.items()}
+        live = live_nodes(ops)
+        features = observation["node_features"]
+        features[:, :4, 5] = live
+        features[:, 4, 5] = live[:, 3]
+        observation["edge_op"] = _TO_ALL_OPS[ops]
+        observation["action_mask"] = nat_masks(ops).reshape(batch, -1).astype(np.int8)
+        return observation
 
 
 class NB201VecEnv(VecEnv):

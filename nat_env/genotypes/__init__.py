@@ -1,4 +1,4 @@
-"""Genotypes: the immutable architecture type, its text formats and the published cells by name.
+"""Genotypes: the immutable architecture type, its text formats (writers and readers) and the published cells.
 
 Example:
     >>> from nat_env import genotypes
@@ -9,17 +9,21 @@ Example:
 
 from __future__ import annotations
 
-from nat_env.genotypes.genotype import NB201_NODES, Cell, CellStyle, Edge, Genotype, darts_cell, nb201_cell
-from nat_env.genotypes.published import PUBLISHED
-from nat_env.genotypes.text import (
+from nat_env.genotypes.genotype import (
+    NB201_NODES,
+    Cell,
+    CellStyle,
+    Edge,
+    Genotype,
+    darts_cell,
     format_darts,
     format_nb201,
     format_triples,
-    from_dict,
-    parse,
-    parse_nb201,
+    nb201_cell,
     to_dict,
 )
+from nat_env.genotypes.parsing import from_dict, parse, parse_nb201
+from nat_env.genotypes.published import PUBLISHED
 
 __all__ = [
     "NB201_NODES",

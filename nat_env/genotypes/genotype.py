@@ -1,7 +1,8 @@
-"""The one genotype type: immutable edges, cells and genotypes, validated on construction.
+"""The one genotype type: immutable edges, cells and genotypes, validated on construction, and its writers.
 
 Every other form of an architecture (text, observation arrays, torch modules, pictures) is a pure
-function of a :class:`Genotype`.
+function of a :class:`Genotype`. The text writers (DARTS text, NAS-Bench-201 strings, the published
+genotypes file's layout) are here; their readers are in :mod:`nat_env.genotypes.parsing`.
 """
 
 from __future__ import annotations
@@ -9,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from functools import cached_property
-from typing import Literal
+from typing import Any, Literal
 
 from nat_env import ops as _ops
 
@@ -87,20 +88,16 @@ class Cell:
         edges = tuple(replace(edge, op=op) for edge, op in zip(self.edges, ops, strict=True))
         return Cell(edges, self.concat, self.style)
 
-    @cached_property
-    def _live(self) -> frozenset[int]:
-        live = set(range(self.n_inputs))
-        for edge in self.edges:  # edges are grouped by increasing target
-            if edge.op != "none" and edge.source in live:
-                live.add(edge.target)
-        return frozenset(live)
-
     def live_nodes(self) -> frozenset[int]:
         """Nodes that carry a signal: the inputs, and every node with a non-null edge from a live node.
 
         A node all of whose inputs are null or dead is *dead*: its output is zero, so its outgoing
         edges compute nothing and it is left out of the concatenation (see :meth:`pruned`).
         """
+        return self._live
+
+    @cached_property
+    def _live(self) -> frozenset[int]:
         live = set(range(self.n_inputs))
         for edge in self.edges:  # edges are grouped by increasing target
             if edge.op != "none" and edge.source in live:
@@ -249,8 +246,6 @@ class Genotype:
 
     @cached_property
     def _text(self) -> str:
-        from nat_env.genotypes.text import format_darts, format_nb201
-
         return format_nb201(self) if self.space == "nb201" else format_darts(self)
 
     def __str__(self) -> str:
@@ -270,3 +265,49 @@ def nb201_cell(ops: Sequence[str]) -> Cell:
     return Cell(
         tuple(Edge(op, s, t) for op, (s, t) in zip(ops, pairs, strict=True)), (NB201_NODES - 1,), "nb201"
     )
+
+
+def format_nb201(genotype: Genotype) -> str:
+    """The NAS-Bench-201 string of a NAS-Bench-201 genotype."""
+    if genotype.space != "nb201":
+        raise ValueError("only NAS-Bench-201 genotypes have a NAS-Bench-201 string")
+    nodes: list[list[str]] = [[] for _ in range(NB201_NODES)]
+    for edge in genotype.normal.edges:
+        nodes[edge.target].append(f"{_ops.NB201_NAMES.get(edge.op, edge.op)}~{edge.source}")
+    return "+".join("|" + "|".join(items) + "|" for items in nodes[1:])
+
+
+def format_darts(genotype: Genotype) -> str:
+    """DARTS text with (op, source) pairs, two per node, as in DARTS' ``genotypes.py``."""
+    return _format(genotype, triples=False)
+
+
+def format_triples(genotype: Genotype) -> str:
+    """DARTS text with (op, source, target) triples."""
+    return _format(genotype, triples=True)
+
+
+def to_dict(genotype: Genotype) -> dict[str, Any]:
+    """The JSON-ready layout of the published genotypes file (DARTS genotypes only)."""
+    if genotype.reduce is None:
+        raise ValueError("to_dict is for DARTS genotypes; use format_nb201 for NAS-Bench-201 cells")
+    return {
+        "normal": [[e.op, e.source, e.target] for e in genotype.normal.edges],
+        "normal_concat": list(genotype.normal.concat),
+        "reduce": [[e.op, e.source, e.target] for e in genotype.reduce.edges],
+        "reduce_concat": list(genotype.reduce.concat),
+    }
+
+
+def _format(genotype: Genotype, triples: bool) -> str:
+    if genotype.reduce is None:
+        raise ValueError("DARTS text is for DARTS genotypes; NAS-Bench-201 genotypes use format_nb201")
+    parts = []
+    for key, cell in (("normal", genotype.normal), ("reduce", genotype.reduce)):
+        items = ", ".join(
+            f"('{e.op}', {e.source}, {e.target})" if triples else f"('{e.op}', {e.source})"
+            for e in cell.edges
+        )
+        concat = ", ".join(str(n) for n in cell.concat)
+        parts.append(f"{key}=[{items}], {key}_concat=[{concat}]")
+    return f"Genotype({', '.join(parts)})"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from nat_env.nb201.cells import code_of, genotype_of_code
 from nat_env.nb201.evaluator import TableEvaluator
 from nat_env.nb201.table import (
     ACCURACY_COLUMNS,
@@ -14,8 +15,6 @@ from nat_env.nb201.table import (
     TableError,
     TableNotFoundError,
     TableRow,
-    code_of,
-    genotype_of_code,
     write_table,
 )
 

@@ -12,7 +12,6 @@ several GB), so memory stays small; only the twelve numbers per cell are kept. E
 from __future__ import annotations
 
 import argparse
-import os
 import pickle
 import sys
 import time
@@ -21,7 +20,8 @@ from pathlib import Path
 from typing import TextIO
 
 from nat_env.nb201.archive import ARCHIVE_NAME, ArchiveError, read_row, record_files
-from nat_env.nb201.table import N_CELLS, TableRow, write_table
+from nat_env.nb201.cells import N_CELLS
+from nat_env.nb201.table import TableRow, write_table
 
 PROGRESS_EVERY = 500
 """Files between two progress lines."""
@@ -77,13 +77,7 @@ def convert(
         if stream is not None and (count % PROGRESS_EVERY == 0 or count == len(files)):
             elapsed = time.perf_counter() - start
             print(f"{count}/{len(files)} cells read ({elapsed:.0f} s)", file=stream, flush=True)
-    output = Path(output)
-    partial = output.with_name(f".{output.name}.partial")
-    try:
-        written = write_table(partial, rows)
-        os.replace(partial, output)
-    finally:
-        partial.unlink(missing_ok=True)
+    written = write_table(output, rows)  # atomically
     if stream is not None:
         note = "" if written == N_CELLS else " (a partial table: load it with allow_partial=True)"
         print(f"wrote {written} rows to {output}{note}", file=stream)

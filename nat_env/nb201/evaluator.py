@@ -12,11 +12,8 @@ import numpy as np
 
 from nat_env.evaluation import Evaluation
 from nat_env.genotypes import Genotype
-from nat_env.nb201.batch import N_CELLS, codes_of, op_ids
-from nat_env.nb201.table import NB201Table
-
-DATASETS = ("cifar10", "cifar100", "imagenet16")
-EPOCHS = (200, 12)
+from nat_env.nb201.cells import N_CELLS, code_of
+from nat_env.nb201.table import DATASETS, EPOCHS, NB201Table
 
 
 class TableEvaluator:
@@ -44,7 +41,7 @@ class TableEvaluator:
     def evaluate(self, genotypes: Sequence[Genotype]) -> list[Evaluation]:
         results = []
         for genotype in genotypes:
-            code = int(codes_of(op_ids(genotype)))
+            code = code_of(genotype)
             val = float(self.val[code])
             if np.isnan(val):
                 raise KeyError(f"cell {genotype} is not in {self.table.path}")

@@ -16,7 +16,7 @@ import numpy.typing as npt
 
 from nat_env.evaluation import Evaluator
 from nat_env.genotypes import Genotype
-from nat_env.nb201.batch import codes_of, nat_apply, nat_masks, ops_of
+from nat_env.nb201.cells import codes_of, nat_apply, nat_masks, ops_of
 from nat_env.transitions import Transitions
 
 ALL_NAT_ACTIONS = np.array(list(itertools.product(range(3), repeat=6)), np.int64)

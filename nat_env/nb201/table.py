@@ -7,7 +7,7 @@ The compact CSV (written by :func:`write_table`, built from the official NATS-Be
 
 ``index`` is the official NAS-Bench-201 index, ``e0..e5`` the op ids of :data:`nat_env.ops.NB201_OPS`
 per edge (edge order 0→1, 0→2, 1→2, 0→3, 1→3, 2→3) and the accuracy columns top-1 percentages, mean
-over seeds. A cell's *code* is ``sum(op_id[e] * 5**e)`` (the code of :mod:`nat_env.nb201.batch`), a
+over seeds. A cell's *code* is ``sum(op_id[e] * 5**e)`` (see :mod:`nat_env.nb201.cells`), a
 dense key in ``0 .. 5**6 - 1``: a lookup array maps every code to its table row, so a batch of codes is
 looked up with one numpy indexing.
 """
@@ -23,15 +23,12 @@ import numpy as np
 import numpy.typing as npt
 
 from nat_env import ops as _ops
-from nat_env.genotypes import Genotype, format_nb201, nb201_cell
+from nat_env.genotypes import Genotype, format_nb201
+from nat_env.nb201.cells import N_CELLS, N_EDGES, arch_str, code_of, codes_of, genotype_of, ops_of
+from nat_env.records import atomic_file
 
 ENV_VAR = "NAT_NB201_TABLE"
 """Environment variable holding the path of the compact CSV when no path is given."""
-
-N_EDGES = 6
-N_CELLS: int = len(_ops.NB201_OPS) ** N_EDGES
-PLACES = len(_ops.NB201_OPS) ** np.arange(N_EDGES, dtype=np.int64)
-"""Place values of the base-5 cell code: ``code = ops @ PLACES``."""
 
 DATASETS: tuple[str, ...] = ("cifar10", "cifar100", "imagenet16")
 """CIFAR-10, CIFAR-100 and ImageNet16-120, the three datasets of the table."""
@@ -75,8 +72,6 @@ COLUMNS: tuple[str, ...] = (
 """The header of the compact CSV."""
 
 _NUMERIC = [i for i, name in enumerate(COLUMNS) if name != "arch_str"]
-_NB201_SPELLING = tuple(_ops.NB201_NAMES.get(op, op) for op in _ops.NB201_OPS)
-_ARCH_FORMAT = "|{}~0|+|{}~0|{}~1|+|{}~0|{}~1|{}~2|"
 
 
 class TableError(ValueError):
@@ -104,32 +99,8 @@ class TableRow:
     rank: int | None = None
 
 
-def arch_str(ops: Iterable[int]) -> str:
-    """The NAS-Bench-201 string of op ids, e.g. ``|nor_conv_3x3~0|+|none~0|...|``."""
-    return _ARCH_FORMAT.format(*(_NB201_SPELLING[op] for op in ops))
-
-
-def code_of(genotype: Genotype) -> int:
-    """The code ``sum(op_id[e] * 5**e)`` of a NAS-Bench-201 genotype.
-
-    Raises:
-        ValueError: for a genotype of another space or with an op outside the NAS-Bench-201 vocabulary.
-    """
-    if genotype.space != "nb201":
-        raise ValueError(f"expected a NAS-Bench-201 genotype, got one of the {genotype.space!r} space")
-    _ops.check_vocabulary(genotype.ops, "nb201")
-    return sum(_ops.NB201_OPS.index(op) * 5**edge for edge, op in enumerate(genotype.ops))
-
-
-def genotype_of_code(code: int) -> Genotype:
-    """The genotype of a cell code (the inverse of :func:`code_of`)."""
-    if not 0 <= code < N_CELLS:
-        raise ValueError(f"cell code {code} outside 0..{N_CELLS - 1}")
-    return Genotype(nb201_cell([_ops.NB201_OPS[(code // 5**edge) % 5] for edge in range(N_EDGES)]))
-
-
 def _cell_name(code: int) -> str:
-    return arch_str((code // 5**edge) % 5 for edge in range(N_EDGES))
+    return arch_str(ops_of(code).tolist())
 
 
 def _message(source: object, problem: str) -> str:
@@ -221,7 +192,7 @@ class NB201Table:
             n_rows and (self.indices.min() < 0 or self.indices.max() >= N_CELLS)
         ):
             raise TableError(_message(source, f"indices must be distinct and lie in 0..{N_CELLS - 1}"))
-        self.cell_codes: npt.NDArray[np.int64] = self.ops.astype(np.int64) @ PLACES
+        self.cell_codes: npt.NDArray[np.int64] = codes_of(self.ops)
         self.row_of_code: npt.NDArray[np.int32] = np.full(N_CELLS, -1, np.int32)
         self.row_of_code[self.cell_codes] = np.arange(n_rows, dtype=np.int32)
         if n_rows and (self.row_of_code >= 0).sum() != n_rows:
@@ -313,7 +284,7 @@ class NB201Table:
             allow_partial=allow_partial,
         )
         names = [line.split(",", 2)[1] for line in lines]
-        expected = [_ARCH_FORMAT.format(*(_NB201_SPELLING[op] for op in row)) for row in ops.tolist()]
+        expected = [arch_str(row) for row in ops.tolist()]
         if names != expected:
             row = next(i for i, (a, b) in enumerate(zip(names, expected, strict=True)) if a != b)
             problem = f"line {row + 2}: arch_str {names[row]!r} disagrees with e0..e5 ({expected[row]})"
@@ -413,7 +384,7 @@ class NB201Table:
         """
         if not 0 <= row < len(self):
             raise IndexError(f"row {row} outside 0..{len(self) - 1}")
-        return Genotype(nb201_cell([_ops.NB201_OPS[op] for op in self.ops[row].tolist()]))
+        return genotype_of(self.ops[row])
 
     def index_of(self, genotype: Genotype) -> int:
         """The official NAS-Bench-201 index of a cell.
@@ -486,5 +457,6 @@ def write_table(path: str | Path, rows: Iterable[TableRow]) -> int:
         values |= {"index": str(row.index), "arch_str": arch_str(row.ops), RANK_COLUMN: str(rank)}
         values |= {name: str(op) for name, op in zip(EDGE_COLUMNS, row.ops, strict=True)}
         lines.append(",".join(values[name] for name in COLUMNS))
-    Path(path).write_text("\n".join(lines) + "\n", encoding="utf-8")
+    with atomic_file(path) as file:
+        file.write("\n".join(lines) + "\n")
     return len(rows)

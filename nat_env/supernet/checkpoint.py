@@ -9,12 +9,12 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import tempfile
 from collections.abc import Mapping
-from pathlib import Path
 from typing import Any
 
 import torch
+
+from nat_env.records import atomic_save
 
 
 class CheckpointMismatch(ValueError):
@@ -43,17 +43,8 @@ def save_checkpoint(
         state_dict: tensors to store.
         config: JSON-serialisable configuration that produced the weights.
     """
-    target = Path(path)
-    target.parent.mkdir(parents=True, exist_ok=True)
     payload = {"config_json": json.dumps(_plain(config), sort_keys=True), "state_dict": dict(state_dict)}
-    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            torch.save(payload, handle)
-        os.replace(tmp, target)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
+    atomic_save(lambda handle: torch.save(payload, handle), path)
 
 
 def load_checkpoint(

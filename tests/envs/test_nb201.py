@@ -15,7 +15,7 @@ from nat_env import transitions
 from nat_env.envs import NB201_IDS
 from nat_env.envs.nb201 import load_table
 from nat_env.envs.nb201_vector import NB201VecEnv
-from nat_env.nb201.batch import codes_of, op_ids
+from nat_env.nb201.cells import codes_of, op_ids
 
 
 @pytest.fixture(params=sorted(NB201_IDS))
@@ -56,7 +56,7 @@ def test_reward_is_validation_gain(env_id: str, any_table: Path) -> None:
 
 def test_real_table_reward_values(real_table: Path) -> None:
     env = _make("NAT-NB201-CIFAR10-v0", real_table)
-    best = nat_env.nb201.batch.genotype_of(nat_env.nb201.batch.ops_of(int(np.nanargmax(env.evaluator.val))))
+    best = nat_env.nb201.cells.genotype_of(nat_env.nb201.cells.ops_of(int(np.nanargmax(env.evaluator.val))))
     env.reset(options={"genotype": best})
     _, reward, *_, info = env.step(transitions.get("nat", "nb201").keep_action(env.beta))
     assert reward == 0.0
@@ -105,7 +105,7 @@ def test_vector_env_matches_single_env(any_table: Path) -> None:
     env = _make("NAT-NB201-CIFAR10-v0", any_table)
     expected = []
     for i in range(8):
-        beta = nat_env.nb201.batch.genotype_of(vec._ops[i])
+        beta = nat_env.nb201.cells.genotype_of(vec._ops[i])
         env.reset(options={"genotype": beta})
         expected.append(env.step(actions[i])[1])
     _, rewards, dones, infos = vec.step(actions)

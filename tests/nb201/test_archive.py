@@ -20,8 +20,9 @@ from nat_env.nb201.archive import (
     record_files,
     restricted_loads,
 )
+from nat_env.nb201.cells import arch_str
 from nat_env.nb201.convert import convert, main
-from nat_env.nb201.table import ACCURACY_COLUMNS, NB201Table, arch_str
+from nat_env.nb201.table import ACCURACY_COLUMNS, NB201Table
 
 FIXTURE_INDICES = (0, 11, 284)
 

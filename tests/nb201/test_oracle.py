@@ -8,7 +8,7 @@ import pytest
 from nat_env import transitions
 from nat_env.evaluation import FunctionEvaluator
 from nat_env.genotypes import Genotype
-from nat_env.nb201.batch import N_CELLS, codes_of, genotype_of, op_ids, ops_of
+from nat_env.nb201.cells import N_CELLS, codes_of, genotype_of, op_ids, ops_of
 from nat_env.nb201.oracle import best_transformation, oracle, random_policy
 
 RNG = np.random.default_rng(0)

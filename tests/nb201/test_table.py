@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 
 from nat_env import genotypes
+from nat_env.nb201.cells import code_of, genotype_of_code
 from nat_env.nb201.table import (
     ACCURACY_COLUMNS,
     COLUMNS,
@@ -20,8 +21,6 @@ from nat_env.nb201.table import (
     TableError,
     TableNotFoundError,
     TableRow,
-    code_of,
-    genotype_of_code,
     write_table,
 )
 from tests.nb201.conftest import SMALL_CODES, synthetic_rows

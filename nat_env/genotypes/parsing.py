@@ -1,4 +1,6 @@
-"""Text formats of a genotype: DARTS ``Genotype(...)`` text (pairs or triples) and NAS-Bench-201 strings.
+"""Reading genotypes: DARTS ``Genotype(...)`` text (pairs or triples), JSON and NAS-Bench-201 strings.
+
+The writers of the same formats live beside the type, in :mod:`nat_env.genotypes.genotype`.
 
 Parsing walks Python's syntax tree of the text and accepts only literals, so pasted text is never
 executed. Every error is a ``ValueError`` whose message says what is wrong and where.
@@ -81,38 +83,6 @@ def parse_nb201(text: str) -> Genotype:
     return Genotype(nb201_cell(ops))
 
 
-def format_nb201(genotype: Genotype) -> str:
-    """The NAS-Bench-201 string of a NAS-Bench-201 genotype."""
-    if genotype.space != "nb201":
-        raise ValueError("only NAS-Bench-201 genotypes have a NAS-Bench-201 string")
-    nodes: list[list[str]] = [[] for _ in range(NB201_NODES)]
-    for edge in genotype.normal.edges:
-        nodes[edge.target].append(f"{_ops.NB201_NAMES.get(edge.op, edge.op)}~{edge.source}")
-    return "+".join("|" + "|".join(items) + "|" for items in nodes[1:])
-
-
-def format_darts(genotype: Genotype) -> str:
-    """DARTS text with (op, source) pairs, two per node, as in DARTS' ``genotypes.py``."""
-    return _format(genotype, triples=False)
-
-
-def format_triples(genotype: Genotype) -> str:
-    """DARTS text with (op, source, target) triples."""
-    return _format(genotype, triples=True)
-
-
-def to_dict(genotype: Genotype) -> dict[str, Any]:
-    """The JSON-ready layout of the published genotypes file (DARTS genotypes only)."""
-    if genotype.reduce is None:
-        raise ValueError("to_dict is for DARTS genotypes; use format_nb201 for NAS-Bench-201 cells")
-    return {
-        "normal": [[e.op, e.source, e.target] for e in genotype.normal.edges],
-        "normal_concat": list(genotype.normal.concat),
-        "reduce": [[e.op, e.source, e.target] for e in genotype.reduce.edges],
-        "reduce_concat": list(genotype.reduce.concat),
-    }
-
-
 def from_dict(data: Any, name: str | None = None) -> Genotype:
     """A DARTS genotype from the published genotypes file's layout (extra keys are ignored)."""
     if not isinstance(data, dict):
@@ -142,20 +112,6 @@ def from_dict(data: Any, name: str | None = None) -> Genotype:
 
 def _is_int(value: object) -> bool:
     return isinstance(value, int) and not isinstance(value, bool)
-
-
-def _format(genotype: Genotype, triples: bool) -> str:
-    if genotype.reduce is None:
-        raise ValueError("DARTS text is for DARTS genotypes; NAS-Bench-201 genotypes use format_nb201")
-    parts = []
-    for key, cell in (("normal", genotype.normal), ("reduce", genotype.reduce)):
-        items = ", ".join(
-            f"('{e.op}', {e.source}, {e.target})" if triples else f"('{e.op}', {e.source})"
-            for e in cell.edges
-        )
-        concat = ", ".join(str(n) for n in cell.concat)
-        parts.append(f"{key}=[{items}], {key}_concat=[{concat}]")
-    return f"Genotype({', '.join(parts)})"
 
 
 def _where(node: ast.AST) -> str:

@@ -1,4 +1,4 @@
-"""The batched NAS-Bench-201 path agrees with the genotype-level path on every cell."""
+"""The array forms of NAS-Bench-201 cells agree with the genotype-level path on every cell."""
 
 from __future__ import annotations
 
@@ -6,9 +6,9 @@ import numpy as np
 
 from nat_env import transitions
 from nat_env.encoding import GraphEncoder
-from nat_env.nb201.batch import (
+from nat_env.envs.nb201_vector import BatchEncoder
+from nat_env.nb201.cells import (
     N_CELLS,
-    BatchEncoder,
     codes_of,
     genotype_of,
     live_nodes,

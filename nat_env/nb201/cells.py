@@ -1,0 +1,121 @@
+"""NAS-Bench-201 cells as numbers: op-id arrays, integer codes and NAT's rewrites, to and from genotypes.
+
+This is the one home of the conversion between a NAS-Bench-201 :class:`~nat_env.genotypes.Genotype`
+and its array forms, which the table, the exact evaluator, the oracle and the vectorised environment all
+index by. A cell is six op ids (ids of :data:`nat_env.ops.NB201_OPS`; edge order 0→1, 0→2, 1→2, 0→3,
+1→3, 2→3); its *code* is ``sum(op_id[e] * 5**e)``, a dense key in ``0 .. 5**6 - 1``. The array
+functions take any leading batch shape, so many cells are converted, rewritten or checked with a few
+numpy operations.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from functools import lru_cache
+
+import numpy as np
+import numpy.typing as npt
+
+from nat_env import ops as _ops
+from nat_env import transitions as _transitions
+from nat_env.genotypes import Genotype, nb201_cell
+
+N_EDGES = 6
+"""Edges of a NAS-Bench-201 cell."""
+N_OPS = len(_ops.NB201_OPS)
+"""Ops of the NAS-Bench-201 vocabulary (``none`` included)."""
+N_CELLS: int = N_OPS**N_EDGES
+"""Cells of the space (15,625), the range of the codes."""
+PLACES = N_OPS ** np.arange(N_EDGES, dtype=np.int64)
+"""Place values of the base-5 cell code: ``code = ops @ PLACES``."""
+SOURCES = np.array([0, 0, 1, 0, 1, 2])
+"""Source node of each edge."""
+TARGETS = np.array([1, 2, 2, 3, 3, 3])
+"""Target node of each edge."""
+NONE, SKIP = _ops.NB201_OPS.index("none"), _ops.NB201_OPS.index("skip_connect")
+"""Op ids of the null op and the skip connection (every larger id is an op with compute)."""
+
+_SPELLING = tuple(_ops.NB201_NAMES.get(op, op) for op in _ops.NB201_OPS)
+_ARCH_FORMAT = "|{}~0|+|{}~0|{}~1|+|{}~0|{}~1|{}~2|"
+
+
+def codes_of(ops: npt.ArrayLike) -> npt.NDArray[np.int64]:
+    """Cell codes of op-id arrays. Shapes: ``(..., 6)`` → ``(...)``."""
+    return np.asarray(ops, np.int64) @ PLACES
+
+
+def ops_of(codes: npt.ArrayLike) -> npt.NDArray[np.int64]:
+    """Op-id arrays of cell codes. Shapes: ``(...)`` → ``(..., 6)``."""
+    return (np.asarray(codes, np.int64)[..., None] // PLACES) % N_OPS
+
+
+def op_ids(genotype: Genotype) -> npt.NDArray[np.int64]:
+    """The op-id array of one NAS-Bench-201 genotype.
+
+    Raises:
+        ValueError: for a genotype of another space or with an op outside the NAS-Bench-201 vocabulary.
+    """
+    if genotype.space != "nb201":
+        raise ValueError(f"expected a NAS-Bench-201 genotype, got one of the {genotype.space!r} space")
+    _ops.check_vocabulary(genotype.ops, "nb201")
+    return np.array([_ops.NB201_OPS.index(op) for op in genotype.ops], np.int64)
+
+
+def code_of(genotype: Genotype) -> int:
+    """The code ``sum(op_id[e] * 5**e)`` of a NAS-Bench-201 genotype (raises as :func:`op_ids`)."""
+    return int(codes_of(op_ids(genotype)))
+
+
+def genotype_of(ops: npt.ArrayLike) -> Genotype:
+    """The genotype of one op-id array."""
+    return Genotype(nb201_cell([_ops.NB201_OPS[int(i)] for i in np.asarray(ops)]))
+
+
+@lru_cache(maxsize=N_CELLS)
+def genotype_of_code(code: int) -> Genotype:
+    """The genotype of a cell code (the inverse of :func:`code_of`; cached, genotypes are immutable).
+
+    Raises:
+        ValueError: for a code outside ``0 .. 5**6 - 1``.
+    """
+    if not 0 <= code < N_CELLS:
+        raise ValueError(f"cell code {code} outside 0..{N_CELLS - 1}")
+    return genotype_of(ops_of(code))
+
+
+def arch_str(ops: Iterable[int]) -> str:
+    """The NAS-Bench-201 string of op ids, e.g. ``|nor_conv_3x3~0|+|none~0|...|``."""
+    return _ARCH_FORMAT.format(*(_SPELLING[op] for op in ops))
+
+
+def live_nodes(ops: npt.NDArray[np.int64]) -> npt.NDArray[np.bool_]:
+    """Whether each node carries a signal (see :meth:`Cell.live_nodes`). Shapes: ``(B, 6)`` → ``(B, 4)``."""
+    on = ops != NONE
+    live = np.zeros((ops.shape[0], 4), bool)
+    live[:, 0] = True
+    for edge, (source, target) in enumerate(zip(SOURCES, TARGETS, strict=True)):
+        live[:, target] |= live[:, source] & on[:, edge]
+    return live
+
+
+def nat_apply(ops: npt.NDArray[np.int64], actions: npt.ArrayLike) -> npt.NDArray[np.int64]:
+    """NAT's rewrite of many cells; an illegal "keep" on a skip or null edge keeps it, as the env does.
+
+    Shapes: ``ops (..., 6)``, ``actions (..., 6)`` → ``(..., 6)``.
+
+    Raises:
+        ValueError: on a wrong shape or a value outside 0..2.
+    """
+    actions = np.asarray(actions)
+    if actions.shape != ops.shape:
+        raise ValueError(f"actions must have shape {ops.shape}, got {actions.shape}")
+    if actions.size and (actions.min() < 0 or actions.max() > _transitions.NULL):
+        raise ValueError("action values must lie in 0..2")
+    return np.where(actions == _transitions.KEEP, ops, np.where(actions == _transitions.SKIP, SKIP, NONE))
+
+
+def nat_masks(ops: npt.NDArray[np.int64]) -> npt.NDArray[np.bool_]:
+    """NAT legality per edge and choice. Shapes: ``(..., 6)`` → ``(..., 6, 3)``."""
+    masks = np.ones((*ops.shape, 3), bool)
+    masks[..., _transitions.KEEP] = ops > SKIP
+    return masks
