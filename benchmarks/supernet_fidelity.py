@@ -47,7 +47,9 @@ from nat_env.nb201 import NB201Table, TableEvaluator
 from nat_env.nb201.cells import N_CELLS, genotype_of_code, live_nodes, ops_of
 from nat_env.supernet.evaluator import SupernetEvaluator
 from nat_env.supernet.model import Supernet, SupernetConfig
-from nat_env.supernet.training import FastOptions, MixtureSampler, SupernetTrainer, TrainingConfig
+from nat_env.supernet.options import FastOptions
+from nat_env.supernet.samplers import MixtureSampler
+from nat_env.supernet.training import SupernetTrainer, TrainingConfig
 
 SCHEDULES = {
     "separate": "each budget is its own warm-up from the same initialisation with a full cosine schedule",
@@ -195,7 +197,7 @@ class Budgets:
             self.sampler,
             self.training,
             horizon,
-            FastOptions.for_device(self.data.device),
+            FastOptions(),
         )
 
     def train(self, steps: int) -> tuple[Supernet, float]:

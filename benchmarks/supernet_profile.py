@@ -30,11 +30,11 @@ from benchmarks.args import parse_dataclass
 from benchmarks.report import markdown_table, write
 from benchmarks.supernet_speed import load_arrays, reward_calls
 from nat_env.data import CifarData
-from nat_env.envs.cifar10 import resolve_device
 from nat_env.supernet.evaluator import SupernetEvaluator
 from nat_env.supernet.model import Supernet, SupernetConfig
+from nat_env.supernet.options import FastOptions
 from nat_env.supernet.presets import get_preset
-from nat_env.supernet.training import FastOptions
+from nat_env.supernet.setup import resolve_device
 
 KINDS: dict[str, tuple[str, ...]] = {
     "conv": ("conv", "cudnn", "mkldnn", "gemm", "sm90", "sm80", "implicit"),

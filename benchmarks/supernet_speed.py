@@ -4,7 +4,7 @@ Variants (each on a freshly initialised supernet):
 
 * ``plain``: single path, every fast option off, a stem pass per genotype, a host sync after every batch.
 * ``fast``: single path with the device-resident fast path (shared stem, deduplicated genotypes, one host
-  sync per call) and the device's default options (``FastOptions.for_device``).
+  sync per call) and the default options (``FastOptions()``).
 * ``grouped[...]``: grouped passes (:mod:`nat_env.supernet.grouped`). Rewards: ``--archs-per-pass``
   architectures per pass (128 = 64 episodes' α and β on the same 64 images). Training: for each ``K`` of
   ``--archs-per-step``, one SGD step trains ``K`` genotypes on ``K`` batches of 64. The speed options of
@@ -44,13 +44,16 @@ from benchmarks.report import markdown_table, write
 from nat_env import transitions as _transitions
 from nat_env.data import CIFAR10_CLASSES, CifarData, ImageArrays, load_cifar10
 from nat_env.encoding import GraphEncoder
-from nat_env.envs.cifar10 import Cifar10Env, resolve_device
+from nat_env.envs.cifar10 import Cifar10Env
 from nat_env.genotypes import Genotype
 from nat_env.sampler import GenotypeSampler
 from nat_env.supernet.evaluator import SupernetEvaluator
 from nat_env.supernet.model import Supernet, SupernetConfig
+from nat_env.supernet.options import FastOptions
 from nat_env.supernet.presets import get_preset
-from nat_env.supernet.training import FastOptions, MixtureSampler, SupernetTrainer, TrainingConfig
+from nat_env.supernet.samplers import MixtureSampler
+from nat_env.supernet.setup import resolve_device
+from nat_env.supernet.training import SupernetTrainer, TrainingConfig
 
 EPOCHS, TRAIN_BATCHES, EPISODES = 100, 312, 468
 
@@ -114,7 +117,7 @@ def variants(args: Args, device: torch.device) -> list[Variant]:
     """``plain``, ``fast`` and one grouped variant per entry of ``--grouped-options``."""
     found = [
         Variant("plain", FastOptions(sync_every_batch=True), False, False),
-        Variant("fast", FastOptions.for_device(device), False, True),
+        Variant("fast", FastOptions(), False, True),
     ]
     spec = args.grouped_options
     if spec == "auto":

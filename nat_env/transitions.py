@@ -207,13 +207,27 @@ class NatPlusPlusTransitions:
         return np.array([_ops.NATPP_OPS.index(op) for op in genotype.ops], dtype=np.int64)
 
 
+NAMES = ("nat", "nat++")
+"""Names of the transitions (``natpp`` is read as ``nat++``, for file names and shells)."""
+
+
+def canonical_name(name: str) -> str:
+    """``nat`` or ``nat++`` for any accepted spelling.
+
+    Raises:
+        ValueError: for an unknown name.
+    """
+    found = "nat++" if name == "natpp" else name
+    if found not in NAMES:
+        raise ValueError(f"unknown transitions {name!r}; use 'nat' or 'nat++'")
+    return found
+
+
 def get(name: str, space: str = "darts") -> Transitions:
     """The transitions called ``nat`` or ``nat++`` for genotypes of a space (``darts`` or ``nb201``)."""
-    if name == "nat":
+    if canonical_name(name) == "nat":
         return NatTransitions()
-    if name in ("nat++", "natpp"):
-        return NatPlusPlusTransitions("nb201" if space == "nb201" else "nat++")
-    raise ValueError(f"unknown transitions {name!r}; use 'nat' or 'nat++'")
+    return NatPlusPlusTransitions("nb201" if space == "nb201" else "nat++")
 
 
 def random_legal_action(mask: Mask, rng: np.random.Generator) -> Action:

@@ -5,6 +5,8 @@ Ids (registered on ``import nat_env``):
 * ``NAT-CIFAR10-v0``: rewards from a shared-weight supernet on CIFAR-10 (:mod:`nat_env.envs.cifar10`).
 * ``NAT-NB201-CIFAR10-v0``, ``NAT-NB201-CIFAR100-v0``, ``NAT-NB201-ImageNet16-v0``: exact rewards from
   the NAS-Bench-201 table (:mod:`nat_env.envs.nb201`).
+* ``NAT-NB201-Supernet-CIFAR10-v0``: NAS-Bench-201 cells with supernet rewards, the table's truth in
+  ``info`` (:mod:`nat_env.envs.nb201_supernet`).
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ NB201_IDS: dict[str, str] = {
     "NAT-NB201-CIFAR100-v0": "cifar100",
     "NAT-NB201-ImageNet16-v0": "imagenet16",
 }
-SUPERNET_IDS: tuple[str, ...] = ("NAT-CIFAR10-v0",)
+SUPERNET_IDS: tuple[str, ...] = ("NAT-CIFAR10-v0", "NAT-NB201-Supernet-CIFAR10-v0")
 
 
 def _register() -> None:
@@ -31,6 +33,10 @@ def _register() -> None:
         # One-step episodes; the supernet's reward depends on its training, hence nondeterministic in
         # the "online" mode. The "pretrained" default is a frozen, stationary MDP.
         register("NAT-CIFAR10-v0", entry_point="nat_env.envs.cifar10:make_cifar10_env")
+    if "NAT-NB201-Supernet-CIFAR10-v0" not in registry:
+        register(
+            "NAT-NB201-Supernet-CIFAR10-v0", entry_point="nat_env.envs.nb201_supernet:make_nb201_supernet_env"
+        )
 
 
 _register()

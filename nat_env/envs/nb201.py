@@ -17,7 +17,7 @@ from nat_env import transitions as _transitions
 from nat_env.encoding import GraphEncoder
 from nat_env.envs.transform import TransformEnv
 from nat_env.genotypes import Genotype
-from nat_env.nb201.cells import genotype_of_code, live_nodes, ops_of
+from nat_env.nb201.cells import N_CELLS, genotype_of_code, live_nodes, ops_of
 from nat_env.nb201.evaluator import TableEvaluator
 from nat_env.nb201.table import NB201Table
 from nat_env.transitions import IllegalPolicy
@@ -32,23 +32,24 @@ def load_table(table_path: str | None) -> NB201Table:
     return NB201Table.load(table_path)
 
 
-def input_codes(evaluator: TableEvaluator, inputs: str = "all") -> npt.NDArray[np.int64]:
+def input_codes(evaluator: TableEvaluator | None, inputs: str = "all") -> npt.NDArray[np.int64]:
     """Codes of the cells an episode may start from.
 
     Args:
-        evaluator: the table evaluator (cells missing from a partial table are left out).
+        evaluator: the table evaluator (cells missing from a partial table are left out); ``None``: every
+            cell of the space.
         inputs: ``all`` or ``connected`` (see :data:`INPUT_SETS`).
     """
     if inputs not in INPUT_SETS:
         raise ValueError(f"unknown inputs {inputs!r}; use one of {', '.join(INPUT_SETS)}")
-    codes = np.flatnonzero(~np.isnan(evaluator.val))
+    codes = np.arange(N_CELLS) if evaluator is None else np.flatnonzero(~np.isnan(evaluator.val))
     if inputs == "connected":
         codes = codes[live_nodes(ops_of(codes))[:, 3]]
     return codes
 
 
 class TableSampler:
-    """Draws β uniformly from a set of table cells.
+    """Draws β uniformly from a set of cells (given by their codes).
 
     Args:
         codes: the cell codes to draw from.
@@ -86,7 +87,7 @@ def make_nb201_env(
     table = load_table(None if table_path is None else str(table_path))
     evaluator = TableEvaluator(table, dataset, epochs)
     rules = _transitions.get(transitions, "nb201")
-    return TransformEnv(
+    env = TransformEnv(
         evaluator,
         TableSampler(input_codes(evaluator, inputs)),
         rules,
@@ -94,3 +95,5 @@ def make_nb201_env(
         on_illegal=on_illegal,
         render_mode=render_mode,
     )
+    env.truth = evaluator  # exact rewards: the reward is the truth
+    return env

@@ -90,6 +90,8 @@ class TransformEnv(gym.Env[Observation, npt.NDArray[np.int64]]):
         self.render_mode = render_mode
         self.observation_space = encoder.observation_space()  # type: ignore[assignment]
         self.action_space = spaces.MultiDiscrete(np.full(encoder.n_edges, transitions.n_choices, np.int64))
+        self.truth: Evaluator | None = None
+        """An evaluator of the ground truth for reports (never rewarded), where one exists."""
         self._beta: Genotype | None = None
         self._alpha: Genotype | None = None
         self._mask: npt.NDArray[np.bool_] | None = None

@@ -119,3 +119,34 @@ def nat_masks(ops: npt.NDArray[np.int64]) -> npt.NDArray[np.bool_]:
     masks = np.ones((*ops.shape, 3), bool)
     masks[..., _transitions.KEEP] = ops > SKIP
     return masks
+
+
+def computation_classes() -> npt.NDArray[np.int64]:
+    """A class id per cell code: equal ids compute the same function, -1 marks disconnected cells.
+
+    Two cells are equivalent when their output nodes compute the same expression once null edges, dead
+    nodes and edges that reach no output are dropped and each node's sum is taken as an unordered
+    multiset of ``op(source)`` terms; each op keeps its own weights, so this is a coarse notion (every
+    edge slot of a supernet has weights of its own). Shapes: ``(5**6,)``.
+    """
+    return _computation_classes().copy()
+
+
+@lru_cache(maxsize=1)
+def _computation_classes() -> npt.NDArray[np.int64]:
+    names = ("none", "skip", "conv1", "conv3", "pool")
+    ids: dict[str, int] = {}
+    classes = np.full(N_CELLS, -1, np.int64)
+    for code, ops in enumerate(ops_of(np.arange(N_CELLS)).tolist()):
+        expression: dict[int, str | None] = {0: "x"}
+        for target in range(1, 4):
+            terms = [
+                f"{names[op]}({expression[source]})"
+                for op, source, to in zip(ops, SOURCES, TARGETS, strict=True)
+                if to == target and op != NONE and expression.get(source) is not None
+            ]
+            expression[target] = "(" + "+".join(sorted(terms)) + ")" if terms else None
+        output = expression[3]
+        if output is not None:
+            classes[code] = ids.setdefault(output, len(ids))
+    return classes

@@ -4,8 +4,11 @@ Data flow: genotypes (β and α of one or many episodes) + a window of the 60% r
 :class:`SupernetEvaluator` → :class:`nat_env.evaluation.Evaluation` per genotype → reward acc(α) − acc(β).
 
 All genotypes of one :meth:`SupernetEvaluator.evaluate` call are scored on the same un-augmented images
-(paired rewards, NAT.md mistake 3), under ``torch.inference_mode()``. Successive calls take successive
-windows of a seeded permutation of the rewards split, so rewards cycle through all of it. By default
+(paired rewards, background mistake 3), under ``torch.inference_mode()``. With ``window="rotating"``
+successive calls take successive windows of a seeded permutation of the rewards split, so rewards cycle
+through all of it; with ``window="fixed"`` every call scores the same window, so that a frozen
+supernet's reward is a deterministic function of (β, α) and each genotype is computed once
+(``memoize``). By default
 the genotypes of a chunk run in grouped passes (:mod:`nat_env.supernet.grouped`: each (edge, op) once for
 all of them, batch-norm statistics per genotype), so scoring α and β of many episodes costs about as many
 kernel launches as scoring one genotype.
@@ -19,20 +22,25 @@ so ``n = 3072`` (12 chunks of 256) keeps the reward's noise below one accuracy p
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
+from pathlib import Path
+from typing import Literal
 
 import numpy as np
 import torch
 
 from nat_env.data import CifarData
 from nat_env.evaluation import Evaluation
-from nat_env.genotypes import Genotype
+from nat_env.genotypes import Genotype, parse
+from nat_env.records import write_json
 from nat_env.supernet.grouped import GroupPlan, grouped_forward_cells, grouped_forward_stem
 from nat_env.supernet.model import Supernet
-from nat_env.supernet.training import FastOptions
+from nat_env.supernet.options import FastOptions
 
 DEFAULT_REWARD_IMAGES = 3072
 """Images per evaluation call (see the module docstring for the noise argument)."""
+Window = Literal["rotating", "fixed"]
 
 
 class SupernetEvaluator:
@@ -58,6 +66,14 @@ class SupernetEvaluator:
             gathers cost more than they save (``benchmarks/results/supernet_speed_tiny_cpu.json``).
         max_rows_per_pass: bound on the rows (genotypes x chunk images) of one grouped pass, which
             bounds its activation memory; at least one genotype per pass.
+        window: ``rotating`` (successive windows of the seeded permutation) or ``fixed`` (always its
+            first window).
+        memoize: remember each genotype's accuracy (keyed by its pruned form) and compute it once; needs
+            the ``fixed`` window and a frozen supernet (no parameter requires gradients).
+
+    Raises:
+        ValueError: for non-positive sizes, an unknown window, or ``memoize`` without a fixed window
+            and frozen weights.
     """
 
     def __init__(
@@ -73,9 +89,18 @@ class SupernetEvaluator:
         deduplicate: bool = True,
         grouped: bool | None = None,
         max_rows_per_pass: int = 8192,
+        window: Window = "rotating",
+        memoize: bool = False,
     ) -> None:
         if reward_images < 1 or eval_batch_size < 1 or max_rows_per_pass < 1:
             raise ValueError("reward_images, eval_batch_size and max_rows_per_pass must be positive")
+        if window not in ("rotating", "fixed"):
+            raise ValueError(f"unknown window {window!r}; use 'rotating' or 'fixed'")
+        if memoize and (window != "fixed" or any(p.requires_grad for p in supernet.parameters())):
+            raise ValueError("memoize needs window='fixed' and a frozen supernet (pretrained mode)")
+        self.window: Window = window
+        self.memo: dict[Genotype, float] | None = {} if memoize else None
+        """Accuracy by pruned genotype (``memoize`` only)."""
         self.supernet, self.data = supernet, data
         self.reward_images = min(reward_images, len(data.reward_labels))
         self.eval_batch_size = eval_batch_size
@@ -101,7 +126,8 @@ class SupernetEvaluator:
         index = self._order[self._cursor : stop]
         if stop > n:
             index = torch.cat([index, self._order[: stop - n]])
-        self._cursor = stop % n
+        if self.window == "rotating":
+            self._cursor = stop % n
         return index
 
     def provide(self, genotypes: Sequence[Genotype], evaluations: Sequence[Evaluation]) -> None:
@@ -117,13 +143,54 @@ class SupernetEvaluator:
                 return evaluations
         for genotype in genotypes:
             self.supernet.check(genotype)
-        index = self.next_window()
         self.calls += 1
+        extra = {"reward_images": float(self.reward_images)}
+        if self.memo is not None:
+            return [Evaluation(accuracy, extra) for accuracy in self.remembered(genotypes)]
+        index = self.next_window()
         accuracies = self.accuracies(
             genotypes, self.data.reward_images[index], self.data.reward_labels[index]
         )
-        extra = {"reward_images": float(len(index))}
         return [Evaluation(accuracy, extra) for accuracy in accuracies]
+
+    def remembered(self, genotypes: Sequence[Genotype], chunk: int = 256) -> list[float]:
+        """Accuracies on the fixed window, computing (``chunk`` at a time) only the unknown ones.
+
+        Raises:
+            RuntimeError: without ``memoize``.
+        """
+        if self.memo is None:
+            raise RuntimeError("this evaluator does not memoize (memoize=False)")
+        keys = [g.pruned() for g in genotypes]
+        missing = list(dict.fromkeys(k for k in keys if k not in self.memo))
+        if missing:
+            index = self.next_window()
+            images, labels = self.data.reward_images[index], self.data.reward_labels[index]
+            for start in range(0, len(missing), chunk):
+                part = missing[start : start + chunk]
+                self.memo.update(zip(part, self.accuracies(part, images, labels), strict=True))
+        return [self.memo[k] for k in keys]
+
+    def save_memo(self, path: str | Path) -> Path:
+        """Write the remembered accuracies (genotype text → accuracy) atomically as JSON."""
+        if self.memo is None:
+            raise RuntimeError("this evaluator does not memoize (memoize=False)")
+        return write_json(path, {str(g): a for g, a in self.memo.items()})
+
+    def load_memo(self, path: str | Path) -> int:
+        """Add accuracies written by :meth:`save_memo` (for the same weights and window); returns their number.
+
+        A missing or unreadable file adds nothing (the accuracies are computed again).
+        """
+        if self.memo is None:
+            raise RuntimeError("this evaluator does not memoize (memoize=False)")
+        try:
+            stored = json.loads(Path(path).read_text())
+        except (OSError, ValueError):
+            return 0
+        for text, accuracy in stored.items():
+            self.memo[parse(text)] = float(accuracy)
+        return len(stored)
 
     def accuracies(
         self, genotypes: Sequence[Genotype], images: torch.Tensor, labels: torch.Tensor

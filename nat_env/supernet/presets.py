@@ -1,4 +1,4 @@
-"""Named sizes of the CIFAR-10 supernet environment: the paper's and a tiny one for CPU tests."""
+"""Named sizes of the supernet environments: the paper's (for a GPU), a small one for a CPU, and a tiny one for tests."""
 
 from __future__ import annotations
 
@@ -54,6 +54,21 @@ PRESETS: dict[str, Preset] = {
         max_test_images=None,
         warmup_steps=10_000,
         reward_images=3072,
+        eval_batch_size=256,
+        online_epochs=100,
+    ),
+    "cpu-small": Preset(
+        layers=5,
+        channels=12,
+        n_nodes=4,
+        nb201_layers=1,
+        nb201_channels=16,
+        image_size=16,
+        batch_size=64,
+        max_train_images=20_000,
+        max_test_images=2_000,
+        warmup_steps=20_000,
+        reward_images=2048,
         eval_batch_size=256,
         online_epochs=100,
     ),

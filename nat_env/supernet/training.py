@@ -5,7 +5,8 @@ Data flow: augmented batches of the 40% weights split + a random genotype per ba
 
 * ``pretrained`` (:func:`pretrain`): warm up for a fixed budget of steps on genotypes from a mixture of
   samplers (the paper's uniform one plus null-rich and skip-rich ones, so that transformed genotypes run
-  through trained weights: NAT.md mistake 5), with a cosine schedule that decays to ``lr_min`` (mistake
+  through trained weights: background mistake 5; other distributions in :mod:`nat_env.supernet.samplers`),
+  with a cosine schedule that decays to ``lr_min`` (mistake
   6); cache the weights keyed by a hash of the configuration, then freeze them: a stationary MDP.
 * ``online`` (:class:`OnlineSchedule`): the paper's alternation. Per epoch the paper passes 40% of the
   training set (20,000 images, 312 batches of 64) through the weights and 60% (30,000 images, 468
@@ -18,8 +19,7 @@ from __future__ import annotations
 import logging
 import math
 import time
-from collections.abc import Iterator, Sequence
-from contextlib import AbstractContextManager, nullcontext
+from collections.abc import Iterator
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -29,62 +29,13 @@ import torch
 import torch.nn.functional as F
 
 from nat_env.data import CifarData
-from nat_env.genotypes import Genotype
-from nat_env.sampler import GenotypeSampler
 from nat_env.supernet.checkpoint import config_hash, load_checkpoint, save_checkpoint
 from nat_env.supernet.grouped import grouped_forward
 from nat_env.supernet.model import Supernet
+from nat_env.supernet.options import FastOptions
+from nat_env.supernet.samplers import SAMPLERS, Sampler, make_sampler
 
 logger = logging.getLogger(__name__)
-
-
-@dataclass(frozen=True)
-class FastOptions:
-    """Speed options of supernet passes (none changes what is computed beyond float rounding).
-
-    Attributes:
-        channels_last: NHWC memory format for weights and activations.
-        bf16: bfloat16 autocast (batch norm statistics stay in float32); CUDA only.
-        cudnn_benchmark: let cuDNN pick the fastest kernels per shape.
-        sync_every_batch: read the loss / correct count back to the host after every batch (the slow,
-            naive way; off means one host sync per call).
-    """
-
-    channels_last: bool = False
-    bf16: bool = False
-    cudnn_benchmark: bool = False
-    sync_every_batch: bool = False
-
-    @classmethod
-    def for_device(cls, device: torch.device) -> FastOptions:
-        """The measured-fastest options for ``device``: float32, contiguous, no cuDNN autotuning.
-
-        On an H100 (``benchmarks/results/supernet_speed_paper_h100*.json``) channels_last with bf16
-        made grouped passes 4x slower (training 844 vs 3,225 images/s; rewards 40 vs 170 pairs/s),
-        bf16 alone gained nothing (3,301 images/s, 145 pairs/s), and all three options together made
-        the single-path pass 3x slower (334-383 vs 1,011-1,194 images/s): a grouped pass's shapes change
-        with every set of genotypes, so cuDNN autotuning re-tunes instead of reusing. On a CPU none of
-        them pays either. They stay available as explicit options for re-measuring.
-        """
-        del device  # the same on every device measured so far
-        return cls()
-
-    def autocast(self, device: torch.device) -> AbstractContextManager[Any]:
-        """The autocast context for a pass on ``device``."""
-        if self.bf16 and device.type == "cuda":
-            return torch.autocast("cuda", dtype=torch.bfloat16)
-        return nullcontext()
-
-    def prepare(self, supernet: Supernet, device: torch.device) -> None:
-        """Apply the memory format and the backend settings."""
-        if self.cudnn_benchmark:
-            torch.backends.cudnn.benchmark = True
-        if self.channels_last:
-            supernet.to(memory_format=torch.channels_last)
-
-    def images(self, x: torch.Tensor) -> torch.Tensor:
-        """Images in the configured memory format."""
-        return x.contiguous(memory_format=torch.channels_last) if self.channels_last else x
 
 
 @dataclass(frozen=True)
@@ -112,6 +63,8 @@ class TrainingConfig:
         lr_warmup_batches: a linear ramp of the learning rate from ``1 / lr_warmup_batches`` of the
             schedule's value up to it over the first ``lr_warmup_batches`` batches (Goyal et al.'s
             gradual warm-up, which large scaled steps need); 0, the default, ramps nothing.
+        sampler: the training distribution of genotypes (:mod:`nat_env.supernet.samplers`):
+            ``mixture``, ``visits`` or ``unique``.
     """
 
     batch_size: int = 64
@@ -126,8 +79,11 @@ class TrainingConfig:
     archs_per_step: int = 1
     lr_scaling: str = "linear"
     lr_warmup_batches: int = 0
+    sampler: str = "mixture"
 
     def __post_init__(self) -> None:
+        if self.sampler not in SAMPLERS:
+            raise ValueError(f"unknown sampler {self.sampler!r}; use one of {', '.join(SAMPLERS)}")
         if self.archs_per_step < 1:
             raise ValueError(f"archs_per_step must be positive, got {self.archs_per_step}")
         if self.lr_warmup_batches < 0:
@@ -148,35 +104,6 @@ class TrainingConfig:
         if batches_done < self.lr_warmup_batches:
             lr *= (batches_done + self.archs_per_step) / (self.lr_warmup_batches + self.archs_per_step)
         return lr
-
-
-class MixtureSampler:
-    """Draws each genotype from one of several samplers, chosen uniformly.
-
-    Args:
-        samplers: the components.
-    """
-
-    def __init__(self, samplers: Sequence[GenotypeSampler]) -> None:
-        self.samplers = tuple(samplers)
-
-    @classmethod
-    def warmup(
-        cls, space: str, n_nodes: int, vocabulary: str, null_prob: float, skip_prob: float
-    ) -> MixtureSampler:
-        """The paper's uniform sampler plus a null-rich and a skip-rich one (NAT.md mistake 5)."""
-        common: dict[str, Any] = {"space": space, "n_nodes": n_nodes, "vocabulary": vocabulary}
-        return cls(
-            [
-                GenotypeSampler(**common),
-                GenotypeSampler(**common, null_prob=null_prob),
-                GenotypeSampler(**common, skip_prob=skip_prob),
-            ]
-        )
-
-    def sample(self, rng: np.random.Generator) -> Genotype:
-        """One genotype."""
-        return self.samplers[int(rng.integers(len(self.samplers)))].sample(rng)
 
 
 def cosine_lr(step: int, total_steps: int, lr: float, lr_min: float) -> float:
@@ -204,7 +131,7 @@ class SupernetTrainer:
         self,
         supernet: Supernet,
         data: CifarData,
-        sampler: MixtureSampler | GenotypeSampler,
+        sampler: Sampler,
         config: TrainingConfig,
         total_steps: int,
         options: FastOptions | None = None,
@@ -317,6 +244,8 @@ def training_signature(
         del training["archs_per_step"], training["lr_scaling"]
     if config.lr_warmup_batches == 0:  # likewise for keys written before the warm-up option
         del training["lr_warmup_batches"]
+    if config.sampler == "mixture":  # and before the choice of training distribution
+        del training["sampler"]
     return {
         "supernet": supernet.config.to_dict(),
         "data": data.fingerprint,
@@ -353,7 +282,8 @@ def pretrain(
         supernet.load_state_dict(load_checkpoint(path, signature, map_location=data.device), strict=True)
         (options or FastOptions()).prepare(supernet, data.device)
     else:
-        sampler = MixtureSampler.warmup(
+        sampler = make_sampler(
+            config.sampler,
             supernet.config.space,
             supernet.config.n_nodes,
             supernet.config.vocabulary,

@@ -12,8 +12,9 @@ import torch
 from gymnasium.utils.env_checker import check_env as gym_check_env
 from stable_baselines3.common.env_checker import check_env as sb3_check_env
 
-from nat_env.envs.cifar10 import Cifar10Env, clear_cache, make_cifar10_env
+from nat_env.envs.cifar10 import Cifar10Env, make_cifar10_env
 from nat_env.envs.vector import SupernetVecEnv
+from nat_env.supernet.setup import clear_cache
 from tests.conftest import shared_file
 from tests.data.fake_cifar import write_image_tree, write_tarball
 

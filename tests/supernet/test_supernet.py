@@ -14,8 +14,8 @@ from nat_env.sampler import GenotypeSampler
 from nat_env.supernet.checkpoint import CheckpointMismatch, load_checkpoint, save_checkpoint
 from nat_env.supernet.evaluator import SupernetEvaluator
 from nat_env.supernet.model import Supernet, SupernetConfig
+from nat_env.supernet.options import FastOptions
 from nat_env.supernet.training import (
-    FastOptions,
     OnlineSchedule,
     SupernetTrainer,
     TrainingConfig,
@@ -141,7 +141,7 @@ def test_reward_sanity_after_brief_training(
         config,
         steps=40,
         cache_dir=cache_dir,
-        options=FastOptions.for_device(torch.device("cpu")),
+        options=FastOptions(),
     )
     assert path is not None
     assert path.is_file()

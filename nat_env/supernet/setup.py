@@ -1,0 +1,258 @@
+"""What supernet environments share: a typed specification, and the data and weights built from it.
+
+Data flow: the keyword arguments of ``gym.make`` (or a benchmark's settings) → :func:`make_spec` →
+:class:`SupernetSpec` (typed, frozen, hashable) → :func:`build` → :class:`SupernetSetup` (CIFAR-10 on
+the device, the supernet pre-trained and frozen or trained online) → the environments' evaluators.
+
+Environments created in one process with the same specification share one setup (a module-level cache
+keyed by the specification), so a vectorised environment does not hold N supernets. Pre-trained
+weights are also cached on disk, keyed by the configuration that determines them
+(:func:`nat_env.supernet.training.pretrain`).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal
+
+import torch
+
+from nat_env import transitions as _transitions
+from nat_env.data import CifarData, ImageArrays, load_cifar10
+from nat_env.data.cifar import default_cache_dir
+from nat_env.supernet.model import Supernet, SupernetConfig
+from nat_env.supernet.options import FastOptions
+from nat_env.supernet.presets import Preset, get_preset
+from nat_env.supernet.samplers import make_sampler
+from nat_env.supernet.training import OnlineSchedule, SupernetTrainer, TrainingConfig, pretrain
+
+Mode = Literal["pretrained", "online"]
+SPACES = ("darts", "nb201")
+"""Cell spaces: DARTS cells (normal and reduction) and NAS-Bench-201's cell."""
+EVALUATOR_FIELDS = ("reward_images", "eval_batch_size")
+"""Preset fields that configure an environment's evaluator, not the shared data and weights."""
+_TRAINING_FIELDS = tuple(
+    f.name for f in dataclasses.fields(TrainingConfig) if f.name not in ("batch_size", "seed")
+)
+_PRESET_FIELDS = tuple(f.name for f in dataclasses.fields(Preset))
+_ONLINE_FIELDS = ("online_batches", "online_every")
+
+
+def resolve_device(device: str | torch.device) -> torch.device:
+    """``auto`` → CUDA when available, else CPU."""
+    if str(device) == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    return torch.device(device)
+
+
+def vocabulary_of(space: str, transitions: str) -> str:
+    """The supernet's op set: NAS-Bench-201's for its space, else the transitions' (``nat``, ``nat++``)."""
+    return "nb201" if space == "nb201" else _transitions.canonical_name(transitions)
+
+
+@dataclass(frozen=True)
+class SupernetSpec:
+    """Everything that determines a supernet setup (and, through :attr:`training`, its checkpoint).
+
+    Attributes:
+        preset: sizes of data and supernet, budgets and evaluator defaults (overrides applied).
+        space: ``darts`` or ``nb201``.
+        transitions: ``nat`` or ``nat++`` (canonical); picks the DARTS supernet's op set.
+        mode: ``pretrained`` (warm up once, cache, freeze) or ``online`` (the paper's alternation).
+        seed: seeds the 40/60 split, the initialisation, the training draws.
+        device: the resolved torch device, as text.
+        training: supernet SGD and warm-up sampler (batch size from the preset, seed from ``seed``).
+        online_batches: ``online`` mode: training batches per period.
+        online_every: ``online`` mode: episodes per period.
+        data_root: CIFAR-10 location for torchvision (``NAT_DATA_DIR`` if None).
+        archive: a tarball or folder of class-named images (``NAT_CIFAR10_ARCHIVE`` if None).
+        download: let torchvision download CIFAR-10 when no local copy is found.
+        cache_dir: decoded images and checkpoints.
+    """
+
+    preset: Preset
+    space: str = "darts"
+    transitions: str = "nat"
+    mode: Mode = "pretrained"
+    seed: int = 0
+    device: str = "cpu"
+    training: TrainingConfig = field(default_factory=TrainingConfig)
+    online_batches: int = 2
+    online_every: int = 3
+    data_root: str | None = None
+    archive: str | None = None
+    download: bool = True
+    cache_dir: str = field(default_factory=lambda: str(default_cache_dir()))
+
+    def __post_init__(self) -> None:
+        if self.space not in SPACES:
+            raise ValueError(f"unknown space {self.space!r}; use 'darts' or 'nb201'")
+        if self.mode not in ("pretrained", "online"):
+            raise ValueError(f"unknown supernet_mode {self.mode!r}; use 'pretrained' or 'online'")
+        if self.transitions != _transitions.canonical_name(self.transitions):
+            raise ValueError(f"transitions must be canonical ('nat' or 'nat++'), got {self.transitions!r}")
+
+    @property
+    def vocabulary(self) -> str:
+        """The supernet's op set (see :func:`vocabulary_of`)."""
+        return vocabulary_of(self.space, self.transitions)
+
+    @property
+    def shared(self) -> SupernetSpec:
+        """The specification without the evaluator-only preset fields: the key of a shared setup."""
+        blanks = dict.fromkeys(EVALUATOR_FIELDS, 0)
+        return dataclasses.replace(self, preset=dataclasses.replace(self.preset, **blanks))
+
+    def supernet_config(self, num_classes: int = 10) -> SupernetConfig:
+        """The supernet's shape for this space and preset."""
+        nb201 = self.space == "nb201"
+        return SupernetConfig(
+            space=self.space,
+            vocabulary=self.vocabulary,
+            layers=self.preset.nb201_layers if nb201 else self.preset.layers,
+            channels=self.preset.nb201_channels if nb201 else self.preset.channels,
+            n_nodes=self.preset.n_nodes,
+            num_classes=num_classes,
+        )
+
+    def load_data(self, arrays: ImageArrays | None = None) -> CifarData:
+        """CIFAR-10 (or ``arrays``) on the device, split 40/60 by ``seed`` and sized by the preset."""
+        if arrays is None:
+            arrays = load_cifar10(
+                self.data_root, archive=self.archive, cache_dir=self.cache_dir, download=self.download
+            )
+        return CifarData(
+            arrays,
+            device=torch.device(self.device),
+            split_seed=self.seed,
+            image_size=self.preset.image_size,
+            max_train_images=self.preset.max_train_images,
+            max_test_images=self.preset.max_test_images,
+        )
+
+    def new_supernet(self, data: CifarData) -> Supernet:
+        """An untrained supernet, initialised from ``seed``, on the data's device."""
+        torch.manual_seed(self.seed)
+        return Supernet(self.supernet_config(len(data.classes))).to(data.device)
+
+
+def make_spec(
+    preset: str = "paper",
+    *,
+    space: str = "darts",
+    transitions: str = "nat",
+    supernet_mode: str = "pretrained",
+    device: str | torch.device = "auto",
+    seed: int = 0,
+    warmup_steps: int | None = None,
+    reward_images: int | None = None,
+    data_root: str | None = None,
+    archive: str | None = None,
+    download: bool = True,
+    cache_dir: str | Path | None = None,
+    **overrides: object,
+) -> SupernetSpec:
+    """A specification from the keyword arguments the supernet environments take.
+
+    Args:
+        preset: a preset name (:data:`nat_env.supernet.presets.PRESETS`).
+        space, transitions, supernet_mode, seed, data_root, archive, download: see :class:`SupernetSpec`.
+        device: ``auto``, ``cpu``, ``cuda``, ... (resolved here).
+        warmup_steps, reward_images: shorthands for the preset fields of these names.
+        cache_dir: decoded images and checkpoints (``NAT_CACHE_DIR`` or ``~/.cache/nat-gym``).
+        **overrides: any :class:`Preset` field, any :class:`TrainingConfig` field but ``batch_size``
+            (a preset field) and ``seed``, ``online_batches`` and ``online_every``.
+
+    Raises:
+        ValueError: for an unknown option or override; the message lists the known ones.
+    """
+    unknown = sorted(set(overrides) - set(_PRESET_FIELDS) - set(_TRAINING_FIELDS) - set(_ONLINE_FIELDS))
+    if unknown:
+        known = ", ".join((*_PRESET_FIELDS, *_TRAINING_FIELDS, *_ONLINE_FIELDS))
+        raise ValueError(f"unknown override(s) {', '.join(unknown)}; known: {known}")
+    sizes = {k: v for k, v in overrides.items() if k in _PRESET_FIELDS}
+    if warmup_steps is not None:
+        sizes["warmup_steps"] = warmup_steps
+    if reward_images is not None:
+        sizes["reward_images"] = reward_images
+    sized = dataclasses.replace(get_preset(preset), **sizes)  # type: ignore[arg-type]
+    training = {k: v for k, v in overrides.items() if k in _TRAINING_FIELDS}
+    online = {k: v for k, v in overrides.items() if k in _ONLINE_FIELDS}
+    return SupernetSpec(
+        preset=sized,
+        space=space,
+        transitions=_transitions.canonical_name(transitions),
+        mode=supernet_mode,  # type: ignore[arg-type]
+        seed=seed,
+        device=str(resolve_device(device)),
+        training=TrainingConfig(batch_size=sized.batch_size, seed=seed, **training),  # type: ignore[arg-type]
+        data_root=data_root,
+        archive=archive,
+        download=download,
+        cache_dir=str(cache_dir if cache_dir is not None else default_cache_dir()),
+        **online,  # type: ignore[arg-type]
+    )
+
+
+@dataclass
+class SupernetSetup:
+    """What environments of one specification share.
+
+    Attributes:
+        spec: the specification it was built from.
+        data: the device-resident images.
+        supernet: the shared weights.
+        options: speed options of every pass.
+        schedule: the online trainer's schedule (``online`` mode), else ``None``.
+        checkpoint: the pre-trained checkpoint's path (``pretrained`` mode), else ``None``.
+    """
+
+    spec: SupernetSpec
+    data: CifarData
+    supernet: Supernet
+    options: FastOptions
+    schedule: OnlineSchedule | None
+    checkpoint: Path | None
+
+
+_SETUPS: dict[SupernetSpec, SupernetSetup] = {}
+
+
+def build(spec: SupernetSpec) -> SupernetSetup:
+    """Build (or fetch from the process-wide cache) the data and supernet of a specification.
+
+    ``pretrained`` mode warms the supernet up for the preset's ``warmup_steps`` (or loads the cached
+    checkpoint of the same configuration) and freezes it; ``online`` mode warms it up and returns the
+    schedule that keeps training it between episodes.
+    """
+    key = spec.shared
+    if key in _SETUPS:
+        return _SETUPS[key]
+    data = spec.load_data()
+    supernet = spec.new_supernet(data)
+    options = FastOptions()
+    steps = spec.preset.warmup_steps
+    schedule: OnlineSchedule | None = None
+    checkpoint: Path | None = None
+    if spec.mode == "pretrained":
+        checkpoint = pretrain(supernet, data, spec.training, steps, spec.cache_dir, options)
+    else:
+        t = spec.training
+        sampler = make_sampler(
+            t.sampler, spec.space, spec.preset.n_nodes, spec.vocabulary, t.null_prob, t.skip_prob
+        )
+        steps_per_epoch = max(1, len(data.weights_labels) // spec.preset.batch_size)
+        total = steps + spec.preset.online_epochs * steps_per_epoch
+        trainer = SupernetTrainer(supernet, data, sampler, spec.training, total, options)
+        trainer.train_batches(steps)
+        schedule = OnlineSchedule(trainer, spec.online_batches, spec.online_every)
+    setup = SupernetSetup(spec, data, supernet, options, schedule, checkpoint)
+    _SETUPS[key] = setup
+    return setup
+
+
+def clear_cache() -> None:
+    """Forget the shared data sets and supernets of this process."""
+    _SETUPS.clear()

@@ -1,0 +1,154 @@
+"""NAT-NB201-Supernet-CIFAR10-v0: the exact env's contract with supernet rewards and the table's truth."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import gymnasium as gym
+import numpy as np
+import pytest
+import torch
+from gymnasium.utils.env_checker import check_env as gym_check_env
+from stable_baselines3.common.env_checker import check_env as sb3_check_env
+
+import nat_env
+from nat_env.envs.nb201_supernet import (
+    NB201SupernetEnv,
+    clear_evaluators,
+    make_nb201_supernet_env,
+    save_scores,
+)
+from nat_env.nb201 import NB201Table, TableEvaluator
+from nat_env.nb201.cells import code_of
+from nat_env.supernet.setup import clear_cache
+from tests.data.fake_cifar import write_image_tree, write_tarball
+
+
+@pytest.fixture(scope="module", autouse=True)
+def one_thread() -> Iterator[None]:
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)
+    clear_cache()
+    clear_evaluators()
+
+
+@pytest.fixture(scope="module")
+def archive(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    root = tmp_path_factory.mktemp("nb201-supernet-images")
+    tree = write_image_tree(root / "tree", train_per_class=50, test_per_class=2)
+    return write_tarball(tree, root / "fake.tar.gz")
+
+
+@pytest.fixture(scope="module")
+def cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("nb201-supernet-cache")
+
+
+def tiny(archive: Path, cache: Path, **kwargs: object) -> NB201SupernetEnv:
+    options: dict[str, object] = {"preset": "tiny", "device": "cpu", "warmup_steps": 10, "reward_images": 64}
+    options.update(kwargs)
+    return make_nb201_supernet_env(archive=str(archive), cache_dir=str(cache), **options)  # type: ignore[arg-type]
+
+
+def test_checkers_pass(archive: Path, cache: Path, any_table: Path) -> None:
+    gym_check_env(tiny(archive, cache, table_path=any_table), skip_render_check=True)
+    sb3_check_env(tiny(archive, cache, table_path=any_table), warn=True)
+
+
+def test_same_contract_as_the_exact_env(archive: Path, cache: Path, any_table: Path) -> None:
+    proxy = tiny(archive, cache, table_path=any_table)
+    exact = gym.make("NAT-NB201-CIFAR10-v0", table_path=str(any_table))
+    assert proxy.observation_space == exact.observation_space
+    assert proxy.action_space == exact.action_space
+    spec = "|nor_conv_3x3~0|+|skip_connect~0|nor_conv_1x1~1|+|avg_pool_3x3~0|none~1|nor_conv_3x3~2|"
+    obs_p, _ = proxy.reset(seed=3, options={"genotype": spec})
+    obs_e, _ = exact.reset(seed=3, options={"genotype": spec})
+    for key in obs_e:
+        assert np.array_equal(obs_p[key], obs_e[key]), key
+    assert np.array_equal(proxy.action_masks(), exact.unwrapped.action_masks())  # type: ignore[attr-defined]
+
+
+def test_reward_is_the_supernet_difference_and_info_carries_the_truth(
+    archive: Path, cache: Path, any_table: Path
+) -> None:
+    env = tiny(archive, cache, table_path=any_table)
+    env.reset(seed=0)
+    beta = env.beta
+    _, reward, terminated, _, info = env.step(np.array([2, 1, 0, 2, 1, 0]))
+    assert terminated
+    assert reward == pytest.approx(info["acc_alpha"] - info["acc_beta"])
+    table = TableEvaluator(NB201Table.load(any_table))
+    truth = table.evaluate([beta, nat_env.genotypes.parse(info["alpha"])])
+    assert info["table_val_accuracy_beta"] == truth[0].accuracy
+    assert info["test_accuracy_alpha"] == truth[1].extra["test_accuracy"]
+    assert "NAS-Bench-201 table" in info["truth"]
+    keep = env.transitions.keep_action(env.beta)
+    env.reset(seed=0)
+    assert env.step(keep)[1] == 0.0
+
+
+def test_rewards_are_remembered_on_a_fixed_window(archive: Path, cache: Path) -> None:
+    env = tiny(archive, cache)
+    evaluator = env.supernet_evaluator
+    assert evaluator.window == "fixed"
+    assert evaluator.memo is not None
+    env.reset(seed=5)
+    first = env.step(np.array([0, 1, 2, 0, 1, 2]))[1]
+    known = len(evaluator.memo)
+    env.reset(seed=5)
+    again = env.step(np.array([0, 1, 2, 0, 1, 2]))[1]
+    assert again == first
+    assert len(evaluator.memo) == known  # nothing computed twice
+    other = tiny(archive, cache)
+    assert other.supernet_evaluator is evaluator  # one per configuration and process
+
+
+def test_remembered_scores_survive_the_process(archive: Path, cache: Path) -> None:
+    env = tiny(archive, cache, seed=2)
+    env.reset(seed=0)
+    env.step(env.action_space.sample())
+    path = save_scores(env)
+    assert path is not None
+    assert path.is_file()
+    remembered = dict(env.supernet_evaluator.memo or {})
+    clear_cache()
+    clear_evaluators()
+    fresh = tiny(archive, cache, seed=2)
+    assert fresh.supernet_evaluator.memo == remembered
+
+
+def test_without_a_table_the_truth_is_unavailable(archive: Path, cache: Path) -> None:
+    env = tiny(archive, cache)
+    _, info = env.reset(seed=0)
+    assert info["truth"].startswith("unavailable")
+    _, _, _, _, info = env.step(env.action_space.sample())
+    assert "test_accuracy_alpha" not in info
+    assert env.truth is None
+
+
+def test_connected_inputs_and_the_registered_id(archive: Path, cache: Path, any_table: Path) -> None:
+    env = gym.make(
+        "NAT-NB201-Supernet-CIFAR10-v0",
+        preset="tiny",
+        device="cpu",
+        warmup_steps=10,
+        reward_images=64,
+        archive=str(archive),
+        cache_dir=str(cache),
+        inputs="connected",
+        table_path=str(any_table),
+    )
+    for seed in range(20):
+        env.reset(seed=seed)
+        assert env.unwrapped.beta.normal.is_connected  # type: ignore[attr-defined]
+    assert code_of(env.unwrapped.beta) >= 0  # type: ignore[attr-defined]
+
+
+def test_online_mode_rotates_and_does_not_remember(archive: Path, cache: Path) -> None:
+    env = tiny(archive, cache, supernet_mode="online", warmup_steps=0)
+    assert env.supernet_evaluator.window == "rotating"
+    assert env.supernet_evaluator.memo is None
+    assert env.schedule is not None
