@@ -1,4 +1,6 @@
-"""Agents for nat-gym: GCN, reference-GCN and LSTM policies, REINFORCE, baselines and inference.
+"""Agents for nat-gym: GCN, reference-GCN and LSTM policies, REINFORCE, baselines, inference and scoring.
+
+Learners are built by name in :mod:`agents.zoo` and scored on held-out inputs by :mod:`agents.evaluation`.
 
 ``agents`` uses only the public names of :mod:`nat_env`. MaskablePPO policies need the ``contrib``
 extra (sb3-contrib) and are imported lazily: ``from agents import MaskableGCNPolicy``.
@@ -8,18 +10,22 @@ from __future__ import annotations
 
 from typing import Any
 
+from agents.evaluation import Scores, held_out_inputs, score
 from agents.inference import TransformResult, transform
 from agents.policies import EdgePolicy, GCNPolicy, LSTMPolicy, ReferenceGCNPolicy
 from agents.random_agent import RandomAgent
-from agents.reinforce import REINFORCE, RepeatInput
+from agents.reinforce import PAPER_SETTINGS, REINFORCE, RepeatInput
+from agents.zoo import LearnerSpec, load_learner, make_learner
 
 _MASKABLE = ("MaskableEdgePolicy", "MaskableGCNPolicy", "MaskableLSTMPolicy", "MaskableReferenceGCNPolicy")
 
 __all__ = [
+    "PAPER_SETTINGS",
     "REINFORCE",
     "EdgePolicy",
     "GCNPolicy",
     "LSTMPolicy",
+    "LearnerSpec",
     "MaskableEdgePolicy",
     "MaskableGCNPolicy",
     "MaskableLSTMPolicy",
@@ -27,7 +33,12 @@ __all__ = [
     "RandomAgent",
     "ReferenceGCNPolicy",
     "RepeatInput",
+    "Scores",
     "TransformResult",
+    "held_out_inputs",
+    "load_learner",
+    "make_learner",
+    "score",
     "transform",
 ]
 

@@ -6,7 +6,7 @@ seeded set of held-out input cells β with both inference modes of the paper (Gu
 Maximum (the argmax per edge, α taken even if worse) and Sampling (``k`` samples, the best on
 *validation* accuracy, β kept if none beats it). A run's score is the mean *test*-accuracy gain of α over
 β (the table's test column, points); the validation gain is recorded too. The oracle takes, per cell, the
-best legal rewrite by validation accuracy and is scored by its test gain (NAT.md section 6).
+best legal rewrite by validation accuracy and is scored by its test gain (docs/background.md, section 6).
 
 Statistics (:mod:`benchmarks.stats`): the mean over seeds with a seed bootstrap, the IQM over the
 seeds × cells matrix and the fraction of the oracle with two-way (seeds and cells) bootstraps, 95 %
@@ -22,64 +22,32 @@ benchmark ranks them by exact table gains over 1,000 random cells, so only the o
 
 from __future__ import annotations
 
-import csv
 import importlib
-import inspect
-import itertools
 import multiprocessing
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass, field
-from pathlib import Path
+from dataclasses import asdict, dataclass, field
 from typing import Any
 
 import gymnasium as gym
 import numpy as np
 import numpy.typing as npt
 import torch as th
-from sb3_contrib import MaskablePPO
-from stable_baselines3 import A2C, PPO
 from stable_baselines3.common.callbacks import BaseCallback
 
 import nat_env  # noqa: F401 - registers the env ids
-from agents import (
-    REINFORCE,
-    GCNPolicy,
-    LSTMPolicy,
-    MaskableGCNPolicy,
-    RandomAgent,
-    ReferenceGCNPolicy,
-    transform,
-)
+from agents.evaluation import HELD_OUT_SEED, Scores, held_out_inputs, score
 from agents.inference import Method
-from benchmarks import report, stats
-from benchmarks.args import parse_dataclass
-from nat_env import Evaluator, Genotype
-from nat_env.transitions import Transitions
+from agents.zoo import LEARNERS, LearnerSpec, make_learner
+from benchmarks.common import report, stats
+from benchmarks.common.learner_report import markdown, output_path, plot, write_csv
+from nat_cli.arguments import parse_dataclass
+from nat_env import Genotype
 
 Array = npt.NDArray[np.float64]
 
-LEARNERS = (
-    "random",
-    "reinforce-lstm",
-    "reinforce-gcn",
-    "reinforce-reference",
-    "ppo-gcn",
-    "a2c-gcn",
-    "maskableppo-gcn",
-    "ppo-mlp",
-)
-"""The default learners: the paper's (random search, LSTM, GCN), the authors' GCN, and SB3 learners."""
 MODES: tuple[Method, ...] = ("maximum", "sampling")
 """Inference modes: the argmax per edge (raw) and the best of ``k`` samples on validation."""
-ZOOM_FLOOR = 0.5
-"""Lower end of the zoomed learning-curve panel's y axis (fraction of the oracle)."""
-PAPER_NOTE = (
-    "The paper's Table 3 ranks learners by the trained-from-scratch CIFAR-10 accuracy of 6 published cells "
-    "(Sampling-GCN best; Maximum-GCN below LSTM on most cells); this table uses exact NAS-Bench-201 gains "
-    "over random cells, so only the ordering is comparable. Paper rows: random search = random, "
-    "LSTM = reinforce-lstm, Maximum-GCN / Sampling-GCN = reinforce-gcn maximum / sampling."
-)
 
 
 @dataclass
@@ -95,20 +63,10 @@ class Args:
     seeds: tuple[int, ...] = (0, 1, 2, 3, 4)
     """Training seeds."""
     learning_rate: float = 1e-3
-    """Learning rate of every learner (paper: 3e-4 with one sample per update)."""
-    n_steps: int = 16
-    """Rollout length of A2C (PPO: at least 64)."""
-    reinforce_n_steps: int = 32
-    """Episodes per REINFORCE update: m = reinforce_n_steps / n_samples inputs × n_samples samples."""
-    n_samples: int = 4
-    """Samples per input in a REINFORCE update (a leave-one-out baseline per input; 1: moving average)."""
-    normalize_advantage: bool = True
-    """Standardise REINFORCE's advantages within each update (rewards are fractions of ~0.05)."""
-    ent_coef: float = 0.01
-    """REINFORCE's entropy bonus (paper: 0.003 on raw rewards; here on standardised advantages)."""
+    """Learning rate of every learner; everything else is each learner's setting in :mod:`agents.zoo`."""
     n_eval: int = 1000
     """Held-out input cells drawn with ``eval_seed`` (the same for every learner)."""
-    eval_seed: int = 1_000_000
+    eval_seed: int = HELD_OUT_SEED
     """Seed of the held-out inputs (far from training seeds)."""
     k: int = 8
     """Samples per input for Sampling."""
@@ -124,96 +82,39 @@ class Args:
     """Processes running (learner, seed) jobs in parallel (results do not depend on it)."""
     threads: int = 1
     """Torch threads per job."""
-    out: str = "agents_nb201.json"
-    """Result file (a bare name goes into ``benchmarks/results``); .csv, .md and .png go beside it."""
+    out: str = "agents/table3.json"
+    """Result file (relative to ``benchmarks/results`` unless absolute); .csv, .md and .png go beside it."""
     smoke: bool = False
     """Tiny budgets (200 steps, 1 seed, 20 inputs): checks the pipeline only; writes ``*_smoke.*``."""
-    extra: dict[str, Any] = field(default_factory=dict)
+    extra: dict[str, Any] = field(default_factory=dict, metadata={"cli": False})
     """Set by the script: derived numbers recorded with the configuration."""
 
 
 @dataclass(frozen=True)
 class HeldOut:
-    """The fixed evaluation inputs with their accuracies and the oracle's gains.
+    """The fixed evaluation inputs and the oracle's gains on them.
 
     Attributes:
         inputs: the held-out input genotypes β.
-        val: β's validation accuracy (fraction) per cell.
-        test: β's test accuracy (fraction) per cell.
         oracle_val: the oracle's validation gain (points) per cell.
         oracle_test: the test gain (points) of the oracle's rewrite per cell.
     """
 
     inputs: list[Genotype]
-    val: Array
-    test: Array
     oracle_val: Array
     oracle_test: Array
 
 
-def make_model(agent: str, env: gym.Env[Any, Any], seed: int, args: Args) -> Any:
-    """An untrained learner by name."""
-    lr, n = args.learning_rate, args.n_steps
-    ppo: dict[str, Any] = {"n_steps": max(n, 64), "batch_size": 64, "n_epochs": 4, "learning_rate": lr}
-    reinforce: dict[str, Any] = {
-        "learning_rate": lr,
-        "n_steps": args.reinforce_n_steps,
-        "n_samples": args.n_samples,
-        "normalize_advantage": args.normalize_advantage,
-        "ent_coef": args.ent_coef,
-        "seed": seed,
-    }
-    table: dict[str, Any] = {
-        "reinforce-gcn": lambda: REINFORCE(GCNPolicy, env, **reinforce),
-        "reinforce-reference": lambda: REINFORCE(ReferenceGCNPolicy, env, **reinforce),
-        "reinforce-lstm": lambda: REINFORCE(LSTMPolicy, env, **reinforce),
-        "ppo-gcn": lambda: PPO(GCNPolicy, env, seed=seed, **ppo),
-        "a2c-gcn": lambda: A2C(GCNPolicy, env, learning_rate=lr, n_steps=n, seed=seed),
-        "ppo-mlp": lambda: PPO("MultiInputPolicy", env, seed=seed, **ppo),
-        "maskableppo-gcn": lambda: MaskablePPO(MaskableGCNPolicy, env, seed=seed, **ppo),
-        "random": lambda: RandomAgent(seed=seed),
-    }
-    if agent not in table:
-        raise ValueError(f"unknown agent {agent!r}; known: {', '.join(table)}")
-    return table[agent]()
+def learner_spec(agent: str, seed: int, args: Args) -> LearnerSpec:
+    """The zoo's learner of a name, with this benchmark's learning rate and seed."""
+    return LearnerSpec.parse(agent, learning_rate=args.learning_rate, seed=seed, device="cpu")
 
 
 def held_out(env: gym.Env[Any, Any], args: Args) -> HeldOut:
     """The fixed evaluation inputs (the env's own sampler, seeded by ``eval_seed``) and the oracle."""
-    inputs = []
-    for i in range(args.n_eval):
-        env.reset(seed=args.eval_seed + i)
-        inputs.append(env.unwrapped.beta)  # type: ignore[attr-defined]
-    evaluator, transitions = env.unwrapped.evaluator, env.unwrapped.transitions  # type: ignore[attr-defined]
-    val, test, oracle_val, oracle_test = [], [], [], []
-    for beta in inputs:
-        choices = [np.flatnonzero(row) for row in transitions.mask(beta)]
-        alphas = list(
-            dict.fromkeys(transitions.apply(beta, np.array(a)) for a in itertools.product(*choices))
-        )
-        evaluations = evaluator.evaluate([beta, *alphas])  # β first: it wins ties
-        best = evaluations[int(np.argmax([e.accuracy for e in evaluations]))]
-        val.append(evaluations[0].accuracy)
-        test.append(evaluations[0].extra["test_accuracy"])
-        oracle_val.append(best.accuracy - val[-1])
-        oracle_test.append(best.extra["test_accuracy"] - test[-1])
-    return HeldOut(
-        inputs, np.asarray(val), np.asarray(test), 100 * np.asarray(oracle_val), 100 * np.asarray(oracle_test)
-    )
-
-
-def maximum_actions(model: Any, observations: list[dict[str, npt.NDArray[Any]]]) -> npt.NDArray[np.int64]:
-    """The argmax action of every observation in one batched ``predict`` call.
-
-    Shapes:
-        observations: ``B`` unbatched observations; returns ``(B, E)``.
-    """
-    batch = {key: np.stack([o[key] for o in observations]) for key in observations[0]}
-    kwargs: dict[str, Any] = {"deterministic": True}
-    if "action_masks" in inspect.signature(model.predict).parameters:
-        kwargs["action_masks"] = batch["action_mask"].astype(bool)
-    actions, _ = model.predict(batch, **kwargs)
-    return np.asarray(actions, np.int64).reshape(len(observations), -1)
+    inputs = held_out_inputs(env, args.n_eval, args.eval_seed)
+    oracle = score(None, env, inputs, methods=("oracle",)).gains["oracle"]
+    return HeldOut(inputs, oracle["val"], oracle["test"])
 
 
 class CurveCallback(BaseCallback):
@@ -231,12 +132,8 @@ class CurveCallback(BaseCallback):
 
     def __init__(self, held: HeldOut, env: gym.Env[Any, Any], every: int, n: int) -> None:
         super().__init__()
-        unwrapped: Any = env.unwrapped
-        self.inputs = held.inputs[:n]
-        self.observations = [unwrapped.encoder.encode(beta) for beta in self.inputs]
-        self.evaluator: Evaluator = unwrapped.evaluator
-        self.transitions: Transitions = unwrapped.transitions
-        self.test, self.oracle = held.test[:n], float(held.oracle_test[:n].mean())
+        self.env, self.inputs = env, held.inputs[:n]
+        self.oracle = float(held.oracle_test[:n].mean())
         self.every, self.next = every, 0
         self.steps: list[int] = []
         self.fractions: list[float] = []
@@ -246,14 +143,9 @@ class CurveCallback(BaseCallback):
     def score(self, model: Any) -> float:
         """Maximum's mean test gain on the curve's cells as a fraction of the oracle's."""
         start = time.perf_counter()
-        actions = maximum_actions(model, self.observations)
-        alphas = [
-            self.transitions.apply(beta, a, on_illegal="keep")
-            for beta, a in zip(self.inputs, actions, strict=True)
-        ]
-        test = np.array([e.extra["test_accuracy"] for e in self.evaluator.evaluate(alphas)])
+        found = score(model, self.env, self.inputs, methods=("maximum",))
         self.seconds += time.perf_counter() - start
-        return float(100 * (test - self.test).mean() / self.oracle)
+        return found.mean("maximum", "test") / self.oracle
 
     def record(self, model: Any, steps: int) -> None:
         """Score ``model`` and append the point at ``steps``."""
@@ -271,27 +163,10 @@ class CurveCallback(BaseCallback):
         return True
 
 
-def score(model: Any, held: HeldOut, env: gym.Env[Any, Any], k: int) -> dict[str, dict[str, Array]]:
+def gains(model: Any, held: HeldOut, env: gym.Env[Any, Any], k: int) -> dict[str, dict[str, Array]]:
     """Per held-out cell and inference mode, α's test and validation gains over β (points)."""
-    unwrapped: Any = env.unwrapped
-    evaluator, transitions = unwrapped.evaluator, unwrapped.transitions
-    gains: dict[str, dict[str, list[float]]] = {mode: {"test": [], "val": []} for mode in MODES}
-    for i, beta in enumerate(held.inputs):
-        for mode in MODES:
-            result = transform(
-                model,
-                beta,
-                evaluator,
-                transitions,
-                method=mode,
-                k=k,
-                keep_beta_if_worse=mode == "sampling",
-                seed=i,
-            )
-            test = evaluator.evaluate([result.alpha])[0].extra["test_accuracy"]
-            gains[mode]["test"].append(test - held.test[i])
-            gains[mode]["val"].append(result.gain)
-    return {mode: {key: 100 * np.asarray(v) for key, v in g.items()} for mode, g in gains.items()}
+    found: Scores = score(model, env, held.inputs, methods=MODES, k=k)
+    return {mode: {split: found.gains[mode][split] for split in ("test", "val")} for mode in MODES}
 
 
 def run_job(job: tuple[str, int, Args, HeldOut]) -> dict[str, Any]:
@@ -299,7 +174,7 @@ def run_job(job: tuple[str, int, Args, HeldOut]) -> dict[str, Any]:
     agent, seed, args, held = job
     th.set_num_threads(args.threads)
     env = gym.make(args.env_id)
-    model = make_model(agent, env, seed, args)
+    model = make_learner(learner_spec(agent, seed, args), env)
     curve = CurveCallback(held, env, args.curve_every, args.curve_n)
     start = time.perf_counter()
     if agent == "random":
@@ -311,7 +186,7 @@ def run_job(job: tuple[str, int, Args, HeldOut]) -> dict[str, Any]:
         model.learn(total_timesteps=args.total_timesteps, callback=curve)
     train_s = time.perf_counter() - start - curve.seconds
     start = time.perf_counter()
-    gains = score(model, held, env, args.k)
+    found = gains(model, held, env, args.k)
     return {
         "agent": agent,
         "seed": seed,
@@ -319,7 +194,7 @@ def run_job(job: tuple[str, int, Args, HeldOut]) -> dict[str, Any]:
         "curve_s": curve.seconds,
         "eval_s": time.perf_counter() - start,
         "curve": {"steps": curve.steps, "fraction_test": curve.fractions},
-        "gains": gains,
+        "gains": found,
     }
 
 
@@ -392,6 +267,7 @@ def oracle_numbers(args: Args, held: HeldOut) -> dict[str, Any]:
 def run(args: Args) -> dict[str, Any]:
     """Build the held-out set and the oracle, run every job, and summarise."""
     start = time.perf_counter()
+    args.extra["learners"] = {agent: asdict(learner_spec(agent, 0, args)) for agent in args.agents}
     held = held_out(gym.make(args.env_id), args)
     oracle = oracle_numbers(args, held)
     print(
@@ -414,128 +290,6 @@ def run(args: Args) -> dict[str, Any]:
     ]
     results["wall_s"] = time.perf_counter() - start
     return results
-
-
-def output_path(out: str, suffix: str, stem_suffix: str = "") -> Path:
-    """A result path beside ``out`` (resolved as :func:`report.write` does) with another suffix."""
-    target = Path(out)
-    if target.parent == Path("."):
-        target = report.RESULTS / target
-    return target.with_name(target.stem + stem_suffix + suffix)
-
-
-def _ci(interval: dict[str, float], digits: int = 2) -> str:
-    return (
-        f"{interval['estimate']:+.{digits}f} [{interval['low']:+.{digits}f}, {interval['high']:+.{digits}f}]"
-    )
-
-
-def _fraction(interval: dict[str, float]) -> str:
-    return f"{interval['estimate']:.3f} [{interval['low']:.3f}, {interval['high']:.3f}]"
-
-
-def markdown(args: Args, results: dict[str, Any]) -> str:
-    """The Table 3 analogue: one row per learner and inference mode, plus the oracle."""
-    oracle = results["oracle"]
-    header = (
-        f"Oracle (best rewrite by validation) on {oracle['n_cells']} held-out cells of {args.env_id}: "
-        f"mean test gain {oracle['mean_test_gain']:+.2f} points, validation gain "
-        f"{oracle['mean_val_gain']:+.2f}. Budget {args.total_timesteps:,} env steps per learner, seeds "
-        f"{', '.join(map(str, args.seeds))}; Sampling k = {args.k}; 95 % percentile-bootstrap intervals "
-        f"({args.n_boot} resamples; mean: over seeds; IQM and fractions: seeds and cells)."
-    )
-    rows = [
-        [
-            agent,
-            mode,
-            _ci(s["mean_test_gain"]),
-            _ci(s["iqm_test_gain"]),
-            _fraction(s["fraction_test"]),
-            f"{s['fraction_val']['estimate']:.3f}",
-        ]
-        for agent, by_mode in results["summary"].items()
-        for mode, s in by_mode.items()
-    ]
-    rows.append(
-        [
-            "oracle",
-            "best by validation",
-            f"{oracle['mean_test_gain']:+.2f}",
-            _ci(oracle["iqm_test_gain"]),
-            "1.000",
-            "1.000",
-        ]
-    )
-    columns = [
-        "learner",
-        "mode",
-        "mean test gain [95 % CI]",
-        "IQM test gain [95 % CI]",
-        "fraction of oracle (test) [95 % CI]",
-        "fraction (val)",
-    ]
-    return "\n\n".join([header, report.markdown_table(columns, rows), PAPER_NOTE]) + "\n"
-
-
-def write_csv(args: Args, results: dict[str, Any], stem_suffix: str) -> list[Path]:
-    """One row per learner × mode × seed, and a summary CSV with the intervals."""
-    per_run = output_path(args.out, ".csv", stem_suffix)
-    with per_run.open("w", newline="") as handle:
-        writer = csv.writer(handle)
-        writer.writerow(["learner", "mode", "seed", "mean_test_gain", "mean_val_gain", "train_s"])
-        for r in results["runs"]:
-            for mode in MODES:
-                m = r[mode]
-                writer.writerow(
-                    [
-                        r["agent"],
-                        mode,
-                        r["seed"],
-                        f"{m['mean_test_gain']:.4f}",
-                        f"{m['mean_val_gain']:.4f}",
-                        f"{r['train_s']:.1f}",
-                    ]
-                )
-    summary = output_path(args.out, ".csv", stem_suffix + "_summary")
-    keys = ("mean_test_gain", "iqm_test_gain", "fraction_test", "fraction_val")
-    with summary.open("w", newline="") as handle:
-        writer = csv.writer(handle)
-        columns = [f"{key}_{part}" for key in keys for part in ("estimate", "low", "high")]
-        writer.writerow(["learner", "mode", *columns, "mean_val_gain"])
-        for agent, by_mode in results["summary"].items():
-            for mode, s in by_mode.items():
-                values = [s[key][part] for key in keys for part in ("estimate", "low", "high")]
-                writer.writerow([agent, mode, *(f"{v:.4f}" for v in values), f"{s['mean_val_gain']:.4f}"])
-    return [per_run, summary]
-
-
-def plot(args: Args, results: dict[str, Any], path: Path) -> None:
-    """Maximum's fraction of the oracle vs env steps: mean over seeds and its 95 % bootstrap band.
-
-    Two panels: the whole range (untrained policies and the random learner lose several oracles' worth)
-    and a zoom on the top, where the trained learners end.
-    """
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    figure, panels = plt.subplots(1, 2, figsize=(12, 4.5))
-    for axes, bottom in zip(panels, (None, ZOOM_FLOOR), strict=True):
-        for agent, curve in results["curves"].items():
-            (line,) = axes.plot(curve["steps"], curve["mean"], label=agent)
-            axes.fill_between(curve["steps"], curve["low"], curve["high"], color=line.get_color(), alpha=0.2)
-        axes.axhline(1.0, color="black", linestyle="--", linewidth=1, label="oracle")
-        if bottom is not None:
-            axes.set_ylim(bottom, 1.05)
-        axes.set_xlabel("env steps (episodes)")
-        axes.set_ylabel("Maximum test gain / oracle's" + ("" if bottom is None else " (zoom)"))
-        axes.grid(alpha=0.3)
-    panels[1].legend(fontsize=8, loc="lower right")
-    figure.suptitle(f"{args.env_id}: first {args.curve_n} held-out cells, seeds: {len(args.seeds)}")
-    figure.tight_layout()
-    figure.savefig(path, dpi=120)
-    plt.close(figure)
 
 
 def parse(argv: list[str] | None = None) -> Args:

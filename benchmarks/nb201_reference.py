@@ -7,18 +7,18 @@ Every input cell of the table is scored; gains are in accuracy points. Run:
 
 from __future__ import annotations
 
-import argparse
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
-from benchmarks import report
+from benchmarks.common import report
+from nat_cli.arguments import parse_dataclass
 from nat_env.envs.nb201 import input_codes, load_table
 from nat_env.nb201 import DATASETS, TableEvaluator
 from nat_env.nb201.oracle import Gains, oracle, random_policy
 
 PAPER = {"oracle": (5.57, 4.78), "oracle_no_null_to_skip": (3.32, 2.50), "uniform_random": (None, -12.8)}
-"""NAT.md section 6 (CIFAR-10, 200 epochs, every cell as input): (validation, test) mean gains."""
+"""docs/background.md, section 6 (CIFAR-10, 200 epochs, every cell as input): (validation, test) mean gains."""
 
 
 @dataclass
@@ -27,11 +27,11 @@ class Args:
 
     table: str | None = None
     """The compact NAS-Bench-201 CSV (default: ``NAT_NB201_TABLE``)."""
-    out: str = "nb201_reference.json"
-    """Result file (a bare name goes into ``benchmarks/results``)."""
-    inputs: str = "all"
+    out: str = "reference/nb201.json"
+    """Result file (relative to ``benchmarks/results`` unless absolute)."""
+    inputs: str = field(default="all", metadata={"choices": ("all", "connected")})
     """Input cells: ``all`` or ``connected``."""
-    epochs: int = 200
+    epochs: int = field(default=200, metadata={"choices": (200, 12)})
     """Fidelity of the table's accuracies (200 or 12)."""
 
 
@@ -60,12 +60,7 @@ def run(args: Args) -> dict[str, dict[str, dict[str, float]]]:
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--table", default=None, help="compact NAS-Bench-201 CSV (default: $NAT_NB201_TABLE)")
-    parser.add_argument("--out", default=Args.out, help="result file")
-    parser.add_argument("--inputs", default=Args.inputs, choices=["all", "connected"])
-    parser.add_argument("--epochs", default=Args.epochs, type=int, choices=[200, 12])
-    args = Args(**vars(parser.parse_args(argv)))
+    args = parse_dataclass(Args, argv, __doc__)
     results = run(args)
     rows = [
         [dataset, policy, numbers["val_gain"], numbers["test_gain"]]

@@ -7,7 +7,6 @@ Pinned to one CPU core. Run:
 
 from __future__ import annotations
 
-import argparse
 import os
 import time
 from dataclasses import dataclass
@@ -17,7 +16,8 @@ import gymnasium as gym
 import numpy as np
 
 import nat_env  # noqa: F401 - registers the env ids
-from benchmarks import report
+from benchmarks.common import report
+from nat_cli.arguments import parse_dataclass
 from nat_env.envs.nb201_vector import NB201VecEnv
 
 
@@ -27,8 +27,8 @@ class Args:
 
     table: str | None = None
     """The compact NAS-Bench-201 CSV (default: ``NAT_NB201_TABLE``)."""
-    out: str = "nb201_speed.json"
-    """Result file (a bare name goes into ``benchmarks/results``)."""
+    out: str = "env_speed/nb201.json"
+    """Result file (relative to ``benchmarks/results`` unless absolute)."""
     single_steps: int = 20_000
     """Episodes timed on the single env."""
     n_envs: int = 4096
@@ -89,14 +89,7 @@ def batched(args: Args, full_info: bool) -> dict[str, float]:
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    for field, default in vars(Args()).items():
-        parser.add_argument(
-            f"--{field.replace('_', '-')}",
-            default=default,
-            type=type(default) if default is not None else str,
-        )
-    args = Args(**vars(parser.parse_args(argv)))
+    args = parse_dataclass(Args, argv, __doc__)
     pinned = hasattr(os, "sched_setaffinity")
     if pinned:
         os.sched_setaffinity(0, {sorted(os.sched_getaffinity(0))[0]})

@@ -28,7 +28,6 @@ import copy
 import logging
 import tempfile
 import time
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, SupportsFloat
@@ -36,52 +35,20 @@ from typing import Any, SupportsFloat
 import gymnasium as gym
 import numpy as np
 import torch
+from stable_baselines3.common.base_class import BaseAlgorithm
 
 import nat_env  # noqa: F401 - registers the env ids
-from agents import REINFORCE, GCNPolicy, transform
-from benchmarks import report
-from benchmarks.args import parse_dataclass
+from agents import LearnerSpec, make_learner, transform
+from benchmarks.common import report
+from benchmarks.common.published_report import AUTHORS, markdown, summarise
+from nat_cli.arguments import parse_dataclass
 from nat_env import genotypes
 from nat_env import transitions as nat_transitions
 from nat_env.cost import count
-from nat_env.genotypes import Cell, Edge, Genotype, format_triples
+from nat_env.genotypes import Genotype, format_triples, pad_nodes, unpad_nodes
 from nat_env.sampler import GenotypeSampler
 from nat_env.supernet.evaluator import SupernetEvaluator
 from nat_env.transitions import changed_edges
-
-AUTHORS: dict[str, dict[str, str]] = {
-    "nat": {
-        "DARTS_V2": "NAT_DARTS",
-        "ENAS": "NAT_ENAS",
-        "VGG": "NAT_VGG",
-        "ResBlock": "NAT_ResBlock",
-        "MobileNetV2": "NAT_MobileNetV2",
-        "NAONet": "NAT_NAONet",
-    },
-    "nat++": {
-        "DARTS_V2": "NATPP_DARTS",
-        "ENAS": "NATPP_ENAS",
-        "VGG": "NATPP_VGG",
-        "ResBlock": "NATPP_ResBlock",
-        "MobileNetV2": "NATPP_MobileNetV2",
-        "NAONet": "NATPP_NAONet",
-    },
-}
-"""Per transitions, the authors' published transformation of each input cell."""
-
-PAPER_C10: dict[str, tuple[str, str, str]] = {
-    "DARTS_V2": ("97.06", "97.28", "NAT Table 2 (cell in the 20-cell, 36-channel network)"),
-    "ENAS": ("97.11", "97.24", "NAT Table 2"),
-    "NAONet": ("97.89", "98.01", "NAT Table 2"),
-    "VGG": ("93.56 (VGG16 net)", "96.04 (VGG16 net)", "NAT Table 1: the whole hand-crafted VGG16"),
-    "ResBlock": (
-        "91.37 / 93.21 (ResNet20 / 56 nets)",
-        "92.95 / 95.40 (ResNet20 / 56 nets)",
-        "NAT Table 1: the whole hand-crafted ResNet20 and ResNet56",
-    ),
-    "MobileNetV2": ("94.47 (MobileNetV2 net)", "95.17 (MobileNetV2 net)", "NAT Table 1: the whole network"),
-}
-"""The paper's trained-from-scratch CIFAR-10 accuracies (original, NAT), from NAT.md section 4."""
 
 
 @dataclass
@@ -129,31 +96,12 @@ class Args:
     """Samples per input for Sampling."""
     random_cells: int = 10
     """Random input cells whose mean supernet accuracy is recorded (what "trained" means here)."""
-    out: str = "published_cells_cpu_small.json"
-    """Result file (a bare name goes into benchmarks/results; a .md table is written next to it)."""
+    out: str = "published/cpu_small.json"
+    """Result file (relative to benchmarks/results unless absolute; a .md table is written next to it)."""
     smoke: bool = False
     """Tiny sizes and budgets: checks the pipeline only; outputs get a _smoke suffix."""
-    extra: dict[str, Any] = field(default_factory=dict)
+    extra: dict[str, Any] = field(default_factory=dict, metadata={"cli": False})
     """Set by the script: derived numbers recorded with the configuration."""
-
-
-def pad(genotype: Genotype, n_nodes: int) -> Genotype:
-    """The genotype with dead intermediate nodes (two null edges from inputs 0 and 1) up to ``n_nodes``."""
-
-    def padded(cell: Cell) -> Cell:
-        extra = [Edge("none", s, t) for t in range(cell.n_nodes, 2 + n_nodes) for s in (0, 1)]
-        return Cell((*cell.edges, *extra), cell.concat, cell.style)
-
-    return Genotype(padded(genotype.normal), padded(genotype.reduce or genotype.normal), genotype.name)
-
-
-def unpad(genotype: Genotype, n_nodes: int) -> Genotype:
-    """Drop the edges into nodes beyond ``n_nodes`` intermediate nodes (the inverse of :func:`pad`)."""
-
-    def cut(cell: Cell) -> Cell:
-        return Cell(tuple(e for e in cell.edges if e.target < 2 + n_nodes), cell.concat, cell.style)
-
-    return Genotype(cut(genotype.normal), cut(genotype.reduce or genotype.normal), genotype.name)
 
 
 @dataclass(frozen=True)
@@ -165,7 +113,7 @@ class PaddedMixSampler:
 
     def __call__(self, rng: np.random.Generator) -> Genotype:
         if self.n_nodes > 4 and rng.random() < 0.5:
-            return pad(GenotypeSampler(n_nodes=4, vocabulary=self.vocabulary).sample(rng), self.n_nodes)
+            return pad_nodes(GenotypeSampler(n_nodes=4, vocabulary=self.vocabulary).sample(rng), self.n_nodes)
         return GenotypeSampler(n_nodes=self.n_nodes, vocabulary=self.vocabulary).sample(rng)
 
 
@@ -250,7 +198,7 @@ def evaluate_cell(
     except ValueError as error:
         return {"cell": name, "representable": False, "reason": str(error)}
     size = beta.normal.n_nodes - 2
-    padded = pad(beta, args.n_nodes)
+    padded = pad_nodes(beta, args.n_nodes)
     chosen: dict[str, Genotype] = {}
     selection_info: dict[str, Any] = {}
     for method in ("sampling", "maximum"):
@@ -265,7 +213,7 @@ def evaluate_cell(
             keep_beta_if_worse=method == "sampling",
             seed=args.seed,
         )
-        chosen[method] = unpad(result.alpha, size)
+        chosen[method] = unpad_nodes(result.alpha, size)
         selection_info[method] = {
             "selection_acc_beta": 100 * result.acc_beta,
             "selection_acc_alpha": 100 * result.acc_alpha,
@@ -290,18 +238,6 @@ def evaluate_cell(
             **selection_info.get(method, {}),
         }
     return {"cell": name, "representable": True, "authors_name": authors.name, "variants": rows}
-
-
-def summarise(cells: Sequence[dict[str, Any]]) -> dict[str, Any]:
-    """Mean over the representable cells of each method's change against the original cell."""
-    done = [c["variants"] for c in cells if c["representable"]]
-    summary: dict[str, Any] = {"cells": len(done)}
-    for method in ("sampling", "maximum", "authors"):
-        summary[method] = {
-            f"mean_delta_{key}": float(np.mean([v[method][key] - v["original"][key] for v in done]))
-            for key in ("val_acc", "test_acc", "params_m", "madds_m")
-        }
-    return summary
 
 
 def run(args: Args) -> dict[str, Any]:
@@ -336,10 +272,9 @@ def run(args: Args) -> dict[str, Any]:
 
     logged = RewardLog(env)
     start = time.perf_counter()
-    model = REINFORCE(
-        GCNPolicy, logged, learning_rate=1e-3, n_steps=32, n_samples=4, normalize_advantage=True,
-        ent_coef=0.01, seed=args.seed,
-    ).learn(total_timesteps=args.episodes)  # fmt: skip
+    model = make_learner(LearnerSpec(seed=args.seed, device="cpu"), logged)
+    assert isinstance(model, BaseAlgorithm)
+    model.learn(total_timesteps=args.episodes)
     train_s = time.perf_counter() - start
     rewards = 100 * np.asarray(logged.rewards)
     quarter = max(1, len(rewards) // 4)
@@ -375,66 +310,6 @@ def run(args: Args) -> dict[str, Any]:
         "cells": cells,
         "summary": summarise(cells),
     }
-
-
-def markdown(results: dict[str, Any]) -> str:
-    """The Table 2 analogue as Markdown."""
-    header = [
-        "cell",
-        "method",
-        "params M",
-        "MAdds M",
-        "supernet val acc %",
-        "supernet test acc % (info)",
-        "edges changed",
-        "paper C10 acc %",
-    ]
-    labels = {
-        "original": "original",
-        "sampling": "ours Sampling",
-        "maximum": "ours Maximum",
-        "authors": "authors' NAT",
-    }
-    rows: list[list[Any]] = []
-    for cell in results["cells"]:
-        name = cell["cell"]
-        if not cell["representable"]:
-            rows.append([name, f"not representable: {cell['reason']}", "", "", "", "", "", ""])
-            continue
-        paper = PAPER_C10.get(name, ("", "", ""))
-        for method, row in cell["variants"].items():
-            paper_acc = {"original": paper[0], "authors": paper[1]}.get(method, "")
-            rows.append(
-                [
-                    name,
-                    labels[method] + (f" ({cell['authors_name']})" if method == "authors" else ""),
-                    f"{row['params_m']:.2f}",
-                    f"{row['madds_m']:.0f}",
-                    f"{row['val_acc']:.2f}",
-                    f"{row['test_acc']:.2f}",
-                    str(len(row["changed_edges"])),
-                    paper_acc,
-                ]
-            )
-    summary = results["summary"]
-    lines = [report.markdown_table(header, rows), ""]
-    lines.append(f"Mean change over {summary['cells']} representable cells (vs original):")
-    for method in ("sampling", "maximum", "authors"):
-        s = summary[method]
-        lines.append(
-            f"- {labels[method]}: val {s['mean_delta_val_acc']:+.2f} points, test (info) "
-            f"{s['mean_delta_test_acc']:+.2f} points, params {s['mean_delta_params_m']:+.3f} M, "
-            f"MAdds {s['mean_delta_madds_m']:+.1f} M"
-        )
-    lines.append("")
-    lines.append("Transformed genotypes (ours) and changed edges:")
-    for cell in results["cells"]:
-        if cell["representable"]:
-            for method in ("sampling", "maximum"):
-                row = cell["variants"][method]
-                changes = "; ".join(row["changed_edges"]) or "none (β kept)"
-                lines.append(f"- {cell['cell']} {labels[method]}: {changes}")
-    return "\n".join(lines) + "\n"
 
 
 def parse(argv: list[str] | None = None) -> Args:

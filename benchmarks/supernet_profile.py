@@ -13,7 +13,7 @@ On CUDA the device time of kernels is grouped (launch-bound code shows many tiny
 ``kernels_per_call``); on a CPU the self CPU time of operators.
 
     python -m benchmarks.supernet_profile --preset tiny --device cpu \
-        --out benchmarks/results/supernet_profile_tiny_cpu.json
+        --out supernet_profile/tiny_cpu.json
 """
 
 from __future__ import annotations
@@ -26,14 +26,13 @@ from typing import Any
 import torch
 from torch.profiler import ProfilerActivity, profile
 
-from benchmarks.args import parse_dataclass
-from benchmarks.report import markdown_table, write
-from benchmarks.supernet_speed import load_arrays, reward_calls
+from benchmarks.common.report import markdown_table, write
+from benchmarks.common.supernet_timing import data_and_supernet, reward_calls
+from nat_cli.arguments import parse_dataclass
 from nat_env.data import CifarData
 from nat_env.supernet.evaluator import SupernetEvaluator
-from nat_env.supernet.model import Supernet, SupernetConfig
+from nat_env.supernet.model import Supernet
 from nat_env.supernet.options import FastOptions
-from nat_env.supernet.presets import get_preset
 from nat_env.supernet.setup import resolve_device
 
 KINDS: dict[str, tuple[str, ...]] = {
@@ -73,8 +72,8 @@ class Args:
     in cache beat one large pass (on a CPU they do). Empty: skip."""
     seed: int = 0
     """Seed of the genotypes and the data split."""
-    out: str = "benchmarks/results/supernet_profile.json"
-    """Result file."""
+    out: str = "supernet_profile/run.json"
+    """Result file (relative to ``benchmarks/results`` unless absolute)."""
 
 
 def kind_of(name: str) -> str:
@@ -138,19 +137,7 @@ def run(args: Args) -> dict[str, Any]:
     if args.threads:
         torch.set_num_threads(args.threads)
     device = resolve_device(args.device)
-    preset = get_preset(args.preset)
-    data = CifarData(
-        load_arrays(args),  # type: ignore[arg-type]
-        device=device,
-        split_seed=args.seed,
-        image_size=preset.image_size,
-        max_train_images=preset.max_train_images,
-        max_test_images=1,
-    )
-    torch.manual_seed(args.seed)
-    supernet = Supernet(
-        SupernetConfig(layers=preset.layers, channels=preset.channels, n_nodes=preset.n_nodes)
-    ).to(device)
+    data, supernet = data_and_supernet(args.preset, str(device), args.seed, args.archive)
     batches = reward_calls(supernet.config, args.calls + 1, args.pairs, args.seed)
     results: dict[str, Any] = {"device": str(device)}
     for name, grouped in (("plain", False), ("grouped", True)):

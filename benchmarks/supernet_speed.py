@@ -22,33 +22,38 @@ training (one genotype per batch of 64, the faster single-path variant's step ti
 training`` uses the grouped step time per batch.
 
     python -m benchmarks.supernet_speed --preset tiny --device cpu --threads 1 \
-        --out benchmarks/results/supernet_speed_tiny_cpu.json
+        --out supernet_speed/tiny_cpu.json
     python -m benchmarks.supernet_speed --preset paper --device cuda --budget-seconds 240 \
-        --archive <cifar-10 tarball> --out benchmarks/results/supernet_speed_paper_cuda.json
+        --archive <cifar-10 tarball> --out supernet_speed/paper_cuda.json
 """
 
 from __future__ import annotations
 
 import dataclasses
-import os
 import time
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 import torch
 
-from benchmarks.args import parse_dataclass
-from benchmarks.report import markdown_table, write
+from benchmarks.common.report import markdown_table, write
+from benchmarks.common.supernet_timing import (
+    data_and_supernet,
+    peak_gib,
+    reset_peak,
+    reward_calls,
+    spread,
+    sync,
+)
+from nat_cli.arguments import parse_dataclass
 from nat_env import transitions as _transitions
-from nat_env.data import CIFAR10_CLASSES, CifarData, ImageArrays, load_cifar10
+from nat_env.data import CifarData
 from nat_env.encoding import GraphEncoder
 from nat_env.envs.cifar10 import Cifar10Env
-from nat_env.genotypes import Genotype
 from nat_env.sampler import GenotypeSampler
 from nat_env.supernet.evaluator import SupernetEvaluator
-from nat_env.supernet.model import Supernet, SupernetConfig
+from nat_env.supernet.model import Supernet
 from nat_env.supernet.options import FastOptions
 from nat_env.supernet.presets import get_preset
 from nat_env.supernet.samplers import MixtureSampler
@@ -99,8 +104,8 @@ class Args:
     """CPU threads for torch (0 keeps torch's default)."""
     seed: int = 0
     """Seed of the genotypes and the data split."""
-    out: str = "benchmarks/results/supernet_speed.json"
-    """Result file."""
+    out: str = "supernet_speed/run.json"
+    """Result file (relative to ``benchmarks/results`` unless absolute)."""
 
 
 @dataclass(frozen=True)
@@ -135,44 +140,6 @@ def variants(args: Args, device: torch.device) -> list[Variant]:
     return found
 
 
-def load_arrays(args: Args) -> ImageArrays:
-    if args.archive or os.environ.get("NAT_CIFAR10_ARCHIVE"):
-        return load_cifar10(archive=args.archive)
-    rng = np.random.default_rng(args.seed)
-    return ImageArrays(
-        rng.integers(0, 256, (50_000, 32, 32, 3), dtype=np.uint8),
-        rng.integers(0, 10, 50_000).astype(np.int64),
-        rng.integers(0, 256, (1_000, 32, 32, 3), dtype=np.uint8),
-        rng.integers(0, 10, 1_000).astype(np.int64),
-        CIFAR10_CLASSES,
-        "random",
-    )
-
-
-def sync(device: torch.device) -> None:
-    if device.type == "cuda":
-        torch.cuda.synchronize(device)
-
-
-def reset_peak(device: torch.device) -> None:
-    if device.type == "cuda":
-        torch.cuda.reset_peak_memory_stats(device)
-
-
-def peak_gib(device: torch.device) -> float | None:
-    return torch.cuda.max_memory_allocated(device) / 2**30 if device.type == "cuda" else None
-
-
-def spread(per_unit: list[float]) -> dict[str, float]:
-    """Median and 10th/90th percentiles of per-step (or per-call) seconds.
-
-    Random genotypes differ in cost, so throughput is the mean over many of them; the spread shows
-    whether a few slow outliers (warm-up, allocator growth) moved that mean.
-    """
-    p10, p50, p90 = np.percentile(per_unit, [10, 50, 90]) if per_unit else (np.nan,) * 3
-    return {"median_s": float(p50), "p10_s": float(p10), "p90_s": float(p90)}
-
-
 def time_training(
     trainer: SupernetTrainer, steps: int, budget: float, device: torch.device, warmup: int
 ) -> dict[str, Any]:
@@ -201,21 +168,6 @@ def time_training(
         "per_step": spread(per_step),
         "peak_gib": peak_gib(device),
     }
-
-
-def reward_calls(config: SupernetConfig, calls: int, pairs_per_call: int, seed: int) -> list[list[Genotype]]:
-    """``calls`` lists of ``pairs_per_call`` (β, α) pairs, α one random legal transition of β."""
-    rng = np.random.default_rng(seed)
-    sampler = GenotypeSampler(space=config.space, n_nodes=config.n_nodes)
-    rules = _transitions.get("nat", config.space)
-    batches = []
-    for _ in range(calls):
-        flat: list[Genotype] = []
-        for _ in range(pairs_per_call):
-            beta = sampler.sample(rng)
-            flat += [beta, rules.apply(beta, _transitions.random_legal_action(rules.mask(beta), rng))]
-        batches.append(flat)
-    return batches
 
 
 def time_rewards(
@@ -305,24 +257,13 @@ def run(args: Args) -> dict[str, Any]:
         torch.set_num_threads(args.threads)
     device = resolve_device(args.device)
     preset = get_preset(args.preset)
-    data = CifarData(
-        load_arrays(args),
-        device=device,
-        split_seed=args.seed,
-        image_size=preset.image_size,
-        max_train_images=preset.max_train_images,
-        max_test_images=1,
-    )
-    config = SupernetConfig(layers=preset.layers, channels=preset.channels, n_nodes=preset.n_nodes)
+    data, fresh = data_and_supernet(args.preset, str(device), args.seed, args.archive)
+    config = fresh.config
     ks = [int(k) for k in args.archs_per_step.split(",") if k]
     chosen = variants(args, device)
     phases = sum(2 if not v.grouped else 1 + len(ks) for v in chosen) + 1
     phase = args.budget_seconds / phases
-    # the file name and content hash identify the data; the folder it sat in is machine-specific
-    source = str(data.fingerprint["source"])
-    kind, _, location = source.partition(":")
-    source = f"{kind}:{Path(location).name}" if location else source
-    results: dict[str, Any] = {"data_source": source, "device": str(device)}
+    results: dict[str, Any] = {"data_source": str(data.fingerprint["source"]), "device": str(device)}
     probe = reward_calls(config, 1, args.agreement_pairs, args.seed + 1)[0]
     n_probe = min(args.agreement_images, len(data.reward_labels))
     probe_data = (data.reward_images[:n_probe], data.reward_labels[:n_probe])
@@ -332,7 +273,7 @@ def run(args: Args) -> dict[str, Any]:
         torch.backends.cudnn.benchmark = variant.options.cudnn_benchmark
         torch.manual_seed(args.seed)
         supernet = Supernet(config).to(device)
-        sampler = MixtureSampler.warmup("darts", config.n_nodes, config.vocabulary, 0.3, 0.3)
+        sampler = MixtureSampler.warmup("darts", config.n_nodes, config.vocabulary, 0.3, 0.3)  # the env's
         entry: dict[str, Any] = {
             "options": dataclasses.asdict(variant.options),
             "share_stem_dedup": variant.share,

@@ -1,18 +1,33 @@
-"""Argument plumbing shared by the subcommands: field help from dataclass docstrings, ``key=value`` pairs.
+"""Flags from configuration dataclasses: the one way every ``nat`` subcommand and benchmark reads its arguments.
 
-Each subcommand's configuration is one dataclass whose fields carry their docstrings; :func:`field_help`
-reads them from the source so that ``--help`` and the code say the same thing.
+Each runnable thing has one dataclass of configuration whose fields carry docstrings. :func:`add_arguments`
+turns every field into a flag whose default is the field's and whose help is the field's docstring (read
+from the source by :func:`field_help`), so ``--help`` and the code say the same thing; :func:`parse_dataclass`
+does it all for a script. How a field becomes a flag:
+
+* ``bool`` → ``--flag`` / ``--no-flag``; ``tuple[X, ...]`` → comma-separated values of ``X``;
+  ``dict`` → ``KEY=VALUE`` pairs (values read as JSON when they parse); ``X | None`` → a value of ``X``;
+  anything else → a value of the field's type.
+* ``metadata`` of a field refines it: ``flags`` (extra names such as ``-k``), ``type`` (a parser such as
+  :func:`positive_int`), ``choices``, ``positional`` (with ``nargs``), and ``cli=False`` for fields a
+  script sets itself.
 """
 
 from __future__ import annotations
 
 import argparse
 import ast
+import dataclasses
 import inspect
 import itertools
 import json
 import textwrap
-from typing import Any
+import types
+import typing
+from collections.abc import Callable, Sequence
+from typing import Any, TypeVar
+
+T = TypeVar("T")
 
 
 def field_help(cls: type) -> dict[str, str]:
@@ -71,3 +86,94 @@ def non_negative_int(text: str) -> int:
 def plain(docstring: str | None) -> str:
     """A module docstring as ``--help`` text: reST's double backquotes dropped."""
     return (docstring or "").replace("``", "'")
+
+
+def add_arguments(parser: argparse.ArgumentParser, cls: type) -> None:
+    """Add one argument per field of the dataclass ``cls`` (see the module docstring)."""
+    helps = field_help(cls)
+    hints = typing.get_type_hints(cls)
+    for field in dataclasses.fields(cls):
+        meta = field.metadata
+        if not meta.get("cli", True):
+            continue
+        default = _default(field)
+        kind = _unwrap(hints[field.name])
+        text = helps.get(field.name)
+        options: dict[str, Any] = {"help": text.replace("%", "%%") if text else None}
+        if "choices" in meta:
+            options["choices"] = meta["choices"]
+        if meta.get("positional"):
+            options["nargs"] = meta.get("nargs")
+            if default is not dataclasses.MISSING:
+                options["default"] = default
+            parser.add_argument(field.name, **{k: v for k, v in options.items() if v is not None})
+            continue
+        if default is dataclasses.MISSING:
+            options["required"] = True
+        else:
+            options["default"] = default
+        if kind is bool:
+            options["action"] = argparse.BooleanOptionalAction
+        elif typing.get_origin(kind) is tuple:
+            item = _item_type(kind, default)
+            options["type"] = lambda text, item=item: tuple(item(v) for v in text.split(",") if v)
+            options["metavar"] = "A,B,..."
+        elif typing.get_origin(kind) is dict or kind is dict:
+            options.update(type=key_value, nargs="*", metavar="KEY=VALUE")
+            options["default"] = dict(default) if isinstance(default, dict) else {}
+        else:
+            options["type"] = meta.get("type", kind if callable(kind) else str)
+        flags = [f"--{field.name.replace('_', '-')}", *meta.get("flags", ())]
+        parser.add_argument(*flags, dest=field.name, **options)
+
+
+def from_namespace(cls: type[T], namespace: argparse.Namespace) -> T:
+    """An instance of the dataclass ``cls`` from parsed arguments (``KEY=VALUE`` lists become dicts)."""
+    values: dict[str, Any] = {}
+    for field in dataclasses.fields(cls):  # type: ignore[arg-type]
+        if not field.metadata.get("cli", True) or not hasattr(namespace, field.name):
+            continue
+        value = getattr(namespace, field.name)
+        if isinstance(value, list) and value and all(isinstance(v, tuple) and len(v) == 2 for v in value):
+            value = dict(value)
+        elif isinstance(value, list) and not value and _is_dict(field):
+            value = {}
+        values[field.name] = value
+    return cls(**values)
+
+
+def parse_dataclass(cls: type[T], argv: Sequence[str] | None, description: str | None) -> T:
+    """Parse ``argv`` (``None``: ``sys.argv[1:]``) into the dataclass ``cls``; ``description`` is the help text."""
+    parser = argparse.ArgumentParser(
+        description=plain(description), formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    add_arguments(parser, cls)
+    return from_namespace(cls, parser.parse_args(argv))
+
+
+def _default(field: dataclasses.Field[Any]) -> Any:
+    if field.default is not dataclasses.MISSING:
+        return field.default
+    if field.default_factory is not dataclasses.MISSING:
+        return field.default_factory()
+    return dataclasses.MISSING
+
+
+def _unwrap(kind: Any) -> Any:
+    """``X`` of ``X | None``."""
+    if typing.get_origin(kind) in (typing.Union, types.UnionType):
+        rest = [a for a in typing.get_args(kind) if a is not type(None)]
+        if len(rest) == 1:
+            return rest[0]
+    return kind
+
+
+def _item_type(kind: Any, default: Any) -> Callable[[str], Any]:
+    args = [a for a in typing.get_args(kind) if a is not Ellipsis]
+    if args and callable(args[0]):
+        return args[0]  # type: ignore[no-any-return]
+    return type(default[0]) if default else str
+
+
+def _is_dict(field: dataclasses.Field[Any]) -> bool:
+    return field.default_factory is dict

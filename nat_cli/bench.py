@@ -7,13 +7,13 @@ shows the benchmark's flags.
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import importlib
 import inspect
 import sys
 from dataclasses import dataclass, field
 
-from nat_cli.arguments import field_help, plain
+from nat_cli.arguments import add_arguments, plain
+from nat_cli.arguments import from_namespace as dataclass_from_namespace
 
 BENCHMARKS = {
     "reference": "benchmarks.nb201_reference",
@@ -22,9 +22,7 @@ BENCHMARKS = {
     "supernet": "benchmarks.supernet_speed",
     "profile": "benchmarks.supernet_profile",
     "fidelity": "benchmarks.supernet_fidelity",
-    "grouping": "benchmarks.fidelity_grouping",
     "published": "benchmarks.published_cells",
-    "demo": "benchmarks.demo",
 }
 """Benchmark names and their modules."""
 
@@ -33,26 +31,29 @@ BENCHMARKS = {
 class BenchArgs:
     """Configuration of ``nat bench``."""
 
-    name: str
-    """The benchmark: reference (NB201 oracle / random / keep), speed (NB201 env steps per second), agents (learners vs the oracle), supernet (supernet training and reward speed), profile (where a reward pass spends its time), fidelity (supernet vs NAS-Bench-201 ranking), grouping (what grouped supernet training costs in fidelity), published (published cells through the supernet env) or demo (the main job)."""
-    args: list[str] = field(default_factory=list)
+    name: str = field(
+        metadata={
+            "positional": True,
+            "choices": tuple(BENCHMARKS),
+        }
+    )
+    """The benchmark: reference (NB201 oracle / random / keep), speed (NB201 env steps per second), agents (learners vs the oracle), supernet (supernet training and reward speed), profile (where a reward pass spends its time), fidelity (supernet vs NAS-Bench-201 ranking), published (published cells through the supernet env)."""
+    args: list[str] = field(default_factory=list, metadata={"positional": True, "nargs": argparse.REMAINDER})
     """Flags passed on to the benchmark (see nat bench NAME --help)."""
 
 
 def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> argparse.ArgumentParser:
     """Register ``nat bench``."""
-    h = field_help(BenchArgs)
     parser = subparsers.add_parser(
         "bench", help="run a benchmark (flags go to it)", description=plain(__doc__)
     )
-    parser.add_argument("name", choices=tuple(BENCHMARKS), help=h["name"])
-    parser.add_argument("args", nargs=argparse.REMAINDER, help=h["args"])
+    add_arguments(parser, BenchArgs)
     return parser
 
 
 def from_namespace(namespace: argparse.Namespace) -> BenchArgs:
     """The configuration from parsed flags."""
-    return BenchArgs(**{f.name: getattr(namespace, f.name) for f in dataclasses.fields(BenchArgs)})
+    return dataclass_from_namespace(BenchArgs, namespace)
 
 
 def run(args: BenchArgs) -> int:

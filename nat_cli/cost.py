@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import argparse
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Literal
 
-from nat_cli.arguments import field_help, plain
+from nat_cli.arguments import add_arguments, plain
+from nat_cli.arguments import from_namespace as dataclass_from_namespace
 from nat_cli.genotype_spec import load_genotype
 from nat_env.cost import Cost, count
 from nat_env.genotypes import Genotype
@@ -16,28 +17,26 @@ from nat_env.genotypes import Genotype
 class CostArgs:
     """Configuration of ``nat cost``."""
 
-    genotype: str
+    genotype: str = field(metadata={"positional": True})
     """A published name (DARTS_V2), DARTS or NAS-Bench-201 text, or a file holding either."""
-    dataset: Literal["cifar10", "imagenet"] = "cifar10"
+    dataset: Literal["cifar10", "imagenet"] = field(
+        default="cifar10", metadata={"choices": ("cifar10", "imagenet"), "type": str}
+    )
     """Evaluation network: cifar10 (DARTS: 20 cells, 36 channels; NAS-Bench-201: its CIFAR network) or imagenet (DARTS only: 14 cells, 48 channels, 224 px)."""
 
 
 def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> argparse.ArgumentParser:
     """Register ``nat cost``."""
-    help_of = field_help(CostArgs)
     parser = subparsers.add_parser(
         "cost", help="parameters and multiply-adds of a genotype", description=plain(__doc__)
     )
-    parser.add_argument("genotype", help=help_of["genotype"])
-    parser.add_argument(
-        "--dataset", choices=("cifar10", "imagenet"), default="cifar10", help=help_of["dataset"]
-    )
+    add_arguments(parser, CostArgs)
     return parser
 
 
 def from_namespace(namespace: argparse.Namespace) -> CostArgs:
     """The configuration from parsed flags."""
-    return CostArgs(genotype=namespace.genotype, dataset=namespace.dataset)
+    return dataclass_from_namespace(CostArgs, namespace)
 
 
 def format_cost(cost: Cost) -> str:

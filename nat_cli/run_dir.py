@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from nat_cli import CommandError
-from nat_env.records import versions
+from nat_env.records import provenance
 
 CONFIG = "config.json"
 """The run's configuration (arguments and versions)."""
@@ -81,7 +81,7 @@ def config_record(args: dict[str, Any], history: list[dict[str, Any]] | None = N
     }
     return {
         "args": args,
-        "versions": versions(),
+        "provenance": provenance(),
         "data": {
             key: os.environ.get(key) for key in ("NAT_NB201_TABLE", "NAT_DATA_DIR", "NAT_CIFAR10_ARCHIVE")
         },

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import argparse
-import dataclasses
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from nat_cli import CommandError
-from nat_cli.arguments import field_help, plain, positive_int
+from nat_cli.arguments import add_arguments, plain, positive_int
+from nat_cli.arguments import from_namespace as dataclass_from_namespace
 from nat_env.nb201.convert import convert
 
 
@@ -16,11 +16,11 @@ from nat_env.nb201.convert import convert
 class TableBuildArgs:
     """Configuration of ``nat table build``."""
 
-    archive_dir: str
+    archive_dir: str = field(metadata={"positional": True})
     """The NATS-Bench topology archive folder (NATS-tss-v1_0-3ffb9-simple/: meta.pickle.pbz2 and one file per cell)."""
-    output_csv: str
+    output_csv: str = field(metadata={"positional": True})
     """The compact CSV to write (what NAT_NB201_TABLE points at)."""
-    limit: int | None = None
+    limit: int | None = field(default=None, metadata={"type": positive_int})
     """Convert only the first N cells (a partial table, for checks)."""
     progress: bool = True
     """Show conversion progress."""
@@ -28,24 +28,18 @@ class TableBuildArgs:
 
 def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> argparse.ArgumentParser:
     """Register ``nat table`` and its ``build`` action."""
-    h = field_help(TableBuildArgs)
     parser = subparsers.add_parser("table", help="NAS-Bench-201 table tools", description=plain(__doc__))
     actions = parser.add_subparsers(dest="action", metavar="{build}", required=True)
     build = actions.add_parser(
         "build", help="convert the NATS-Bench archive to the compact CSV", description=plain(__doc__)
     )
-    build.add_argument("archive_dir", help=h["archive_dir"])
-    build.add_argument("output_csv", help=h["output_csv"])
-    build.add_argument("--limit", type=positive_int, help=h["limit"])
-    build.add_argument(
-        "--no-progress", dest="progress", action="store_false", help="do not " + h["progress"].lower()
-    )
+    add_arguments(build, TableBuildArgs)
     return build
 
 
 def from_namespace(namespace: argparse.Namespace) -> TableBuildArgs:
     """The configuration from parsed flags."""
-    return TableBuildArgs(**{f.name: getattr(namespace, f.name) for f in dataclasses.fields(TableBuildArgs)})
+    return dataclass_from_namespace(TableBuildArgs, namespace)
 
 
 def run(args: TableBuildArgs) -> int:

@@ -10,12 +10,11 @@ the same step count, so an interrupted run loses only the steps since its last c
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import importlib.util
 import json
 import sys
 import time
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -25,21 +24,13 @@ from stable_baselines3.common.callbacks import BaseCallback
 
 import nat_env  # noqa: F401 - registers the env ids
 from agents import RandomAgent
+from agents.evaluation import HELD_OUT_SEED, Scores, held_out_inputs, score
+from agents.zoo import ALGORITHMS, POLICIES, LearnerError, LearnerSpec, load_learner, make_learner
 from nat_cli import CommandError
-from nat_cli.arguments import field_help, key_value, non_negative_int, plain, positive_int
+from nat_cli.arguments import add_arguments, non_negative_int, plain, positive_int
+from nat_cli.arguments import from_namespace as dataclass_from_namespace
 from nat_cli.callbacks import CheckpointCallback, PlainProgressCallback, save_model
-from nat_cli.evaluate import evaluate, format_results
 from nat_cli.logs import make_logger, truncate_progress
-from nat_cli.models import (
-    ALGORITHMS,
-    DEFAULT_N_STEPS,
-    POLICIES,
-    ModelConfig,
-    check_combination,
-    default_policy,
-    load_model,
-    make_model,
-)
 from nat_cli.run_dir import (
     CONFIG,
     FINAL_MODEL,
@@ -61,14 +52,14 @@ class TrainArgs:
     """Configuration of ``nat train`` (recorded in ``config.json``)."""
 
     env_id: str = "NAT-NB201-CIFAR10-v0"
-    """Environment id: NAT-NB201-CIFAR10-v0 (also -CIFAR100-v0, -ImageNet16-v0; exact table rewards) or NAT-CIFAR10-v0 (supernet rewards)."""
-    algo: str = "reinforce"
-    """Learner: reinforce (NAT's), ppo, a2c, maskable_ppo (sb3-contrib), random (no learning, just evaluation) or lstm (REINFORCE with the LSTM policy)."""
-    policy: str | None = None
-    """Policy: gcn, reference (the authors' GCN), lstm or mlp (SB3's MultiInputPolicy); default gcn (lstm for --algo lstm)."""
+    """Environment id: NAT-NB201-CIFAR10-v0 (also -CIFAR100-v0, -ImageNet16-v0; exact table rewards), NAT-NB201-Supernet-CIFAR10-v0 or NAT-CIFAR10-v0 (supernet rewards)."""
+    algo: str = field(default="reinforce", metadata={"choices": ALGORITHMS})
+    """Learner: reinforce (NAT's), ppo, a2c, maskable_ppo (sb3-contrib) or random (no learning, just evaluation)."""
+    policy: str = field(default="gcn", metadata={"choices": POLICIES})
+    """Policy: gcn (op-aware), reference (the authors' GCN), lstm (the controller) or mlp (SB3's MultiInputPolicy)."""
     seed: int = 0
     """Seed of the model and the env."""
-    total_timesteps: int = 20_000
+    total_timesteps: int = field(default=20_000, metadata={"type": positive_int})
     """Env steps (one-step episodes) to train for in all, counting those of resumed runs."""
     device: str = "auto"
     """Torch device of the policy: auto, cpu, cuda, cuda:1..."""
@@ -76,79 +67,73 @@ class TrainArgs:
     """Run folder: config.json, progress.csv, checkpoints/, model.zip, results.json."""
     learning_rate: float = 1e-3
     """Learning rate (the paper's REINFORCE uses 3e-4 with one sample per update)."""
-    n_steps: int | None = None
-    """Env steps per update (default 32 for reinforce and lstm, 8 inputs x 4 samples each; 16 for a2c; 64
-    for ppo and maskable_ppo)."""
-    checkpoint_every: int = 1000
+    n_steps: int | None = field(default=None, metadata={"type": positive_int})
+    """Env steps per update (default 32 for reinforce, 8 inputs x 4 samples; 16 for a2c; 64 for ppo and maskable_ppo)."""
+    checkpoint_every: int = field(default=1000, metadata={"type": non_negative_int})
     """Env steps between checkpoints, rounded up to whole updates; 0 saves only at the end."""
     resume: bool = False
     """Continue the run in --log-dir from its last checkpoint (same configuration; only --total-timesteps may change)."""
     env_kwargs: dict[str, Any] = field(default_factory=dict)
     """Keyword arguments of gym.make as key=value (values read as JSON when they parse), e.g. table_path=... epochs=12."""
-    n_eval: int = 100
+    n_eval: int = field(default=100, metadata={"type": non_negative_int})
     """Held-out input genotypes scored after training."""
-    eval_seed: int = 1_000_000
+    eval_seed: int = HELD_OUT_SEED
     """Seed of the held-out inputs (far from training seeds)."""
-    k: int = 8
+    k: int = field(default=8, metadata={"type": positive_int, "flags": ("-k",)})
     """Samples per input for the Sampling transformation."""
-    progress: str = "auto"
+    progress: str = field(default="auto", metadata={"choices": ("auto", "bar", "plain", "none")})
     """Progress display: bar (SB3's, needs tqdm and rich), plain (a line every 10 s), none, or auto (bar on a terminal with tqdm and rich, else plain)."""
+
+    @property
+    def learner(self) -> LearnerSpec:
+        """The learner this run trains."""
+        return LearnerSpec(self.algo, self.policy, self.learning_rate, self.n_steps, self.seed, self.device)
+
+
+def learner_of(args: dict[str, Any], device: str | None = None) -> LearnerSpec:
+    """The learner of a run from its recorded ``args`` (``config.json``), optionally on another device.
+
+    Runs recorded before the registry named REINFORCE with the LSTM policy ``--algo lstm``.
+    """
+    algo, policy = str(args.get("algo", "reinforce")), args.get("policy") or "gcn"
+    if algo == "lstm":
+        algo, policy = "reinforce", "lstm"
+    return LearnerSpec(
+        algo,
+        str(policy),
+        float(args.get("learning_rate", 1e-3)),
+        args.get("n_steps"),
+        int(args.get("seed", 0)),
+        device or str(args.get("device", "auto")),
+    )
 
 
 def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> argparse.ArgumentParser:
     """Register ``nat train``."""
-    h = field_help(TrainArgs)
-    d = TrainArgs()
     parser = subparsers.add_parser(
         "train",
         help="train a policy on a NAT env (checkpoints, resume)",
         description=plain(__doc__),
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    parser.add_argument("--env-id", default=d.env_id, help=h["env_id"])
-    parser.add_argument("--algo", choices=ALGORITHMS, default=d.algo, help=h["algo"])
-    parser.add_argument("--policy", choices=POLICIES, default=None, help=h["policy"])
-    parser.add_argument("--seed", type=int, default=d.seed, help=h["seed"])
-    parser.add_argument(
-        "--total-timesteps", type=positive_int, default=d.total_timesteps, help=h["total_timesteps"]
-    )
-    parser.add_argument("--device", default=d.device, help=h["device"])
-    parser.add_argument("--log-dir", default=d.log_dir, help=h["log_dir"])
-    parser.add_argument("--learning-rate", type=float, default=d.learning_rate, help=h["learning_rate"])
-    parser.add_argument("--n-steps", type=positive_int, default=None, help=h["n_steps"])
-    parser.add_argument(
-        "--checkpoint-every", type=non_negative_int, default=d.checkpoint_every, help=h["checkpoint_every"]
-    )
-    parser.add_argument("--resume", action="store_true", help=h["resume"])
-    parser.add_argument(
-        "--env-kwargs", type=key_value, nargs="*", default=[], metavar="KEY=VALUE", help=h["env_kwargs"]
-    )
-    parser.add_argument("--n-eval", type=non_negative_int, default=d.n_eval, help=h["n_eval"])
-    parser.add_argument("--eval-seed", type=int, default=d.eval_seed, help=h["eval_seed"])
-    parser.add_argument("-k", type=positive_int, default=d.k, help=h["k"])
-    parser.add_argument(
-        "--progress", choices=("auto", "bar", "plain", "none"), default=d.progress, help=h["progress"]
-    )
+    add_arguments(parser, TrainArgs)
     return parser
 
 
 def from_namespace(namespace: argparse.Namespace) -> TrainArgs:
-    """The configuration from parsed flags, defaults resolved.
+    """The configuration from parsed flags.
 
     Raises:
         ValueError: for an algorithm and policy that do not go together.
     """
-    values = {f.name: getattr(namespace, f.name) for f in dataclasses.fields(TrainArgs)}
-    values["env_kwargs"] = dict(values["env_kwargs"])
-    values["policy"] = values["policy"] or default_policy(values["algo"])
-    values["n_steps"] = values["n_steps"] or DEFAULT_N_STEPS[values["algo"]]
-    check_combination(values["algo"], values["policy"])
-    return TrainArgs(**values)
+    args = dataclass_from_namespace(TrainArgs, namespace)
+    _ = args.learner  # refuses an algorithm and policy that do not go together
+    return args
 
 
 def recorded(args: TrainArgs) -> dict[str, Any]:
     """The arguments as ``config.json`` stores them (a JSON round trip, so they compare equal)."""
-    data: dict[str, Any] = json.loads(json.dumps(dataclasses.asdict(args)))
+    data: dict[str, Any] = json.loads(json.dumps(asdict(args)))
     return data
 
 
@@ -203,16 +188,16 @@ def _progress_callbacks(args: TrainArgs) -> tuple[bool, list[BaseCallback]]:
 def train(args: TrainArgs, env: gym.Env[Any, Any]) -> BaseAlgorithm:
     """Build or resume the model and train it up to ``args.total_timesteps`` env steps."""
     log_dir = Path(args.log_dir)
-    config = ModelConfig.from_args(recorded(args))
+    spec = args.learner
     latest = latest_checkpoint(log_dir) if args.resume else None
     if latest is None:
-        model = make_model(config, env)
+        model = make_learner(spec, env)
         assert isinstance(model, BaseAlgorithm)
         truncate_progress(log_dir / PROGRESS, 0)
     else:
         steps, path = latest
         print(f"resuming from {path} at step {steps}")
-        model = load_model(path, config, env)
+        model = load_learner(path, spec, env)
         truncate_progress(log_dir / PROGRESS, steps)
     model.set_logger(make_logger(log_dir))
     remaining = args.total_timesteps - model.num_timesteps
@@ -245,17 +230,44 @@ def run(args: TrainArgs) -> int:
     log_dir = Path(args.log_dir)
     write_json(log_dir / CONFIG, config_record(recorded(args), history))
     model: BaseAlgorithm | RandomAgent
-    if args.algo == "random":
-        model = RandomAgent(seed=args.seed)
-        timesteps = 0
-        print("random: nothing to learn; evaluating uniformly random legal transformations")
-    else:
-        model = train(args, env)
-        timesteps = model.num_timesteps
+    try:
+        if args.algo == "random":
+            model = RandomAgent(seed=args.seed)
+            timesteps = 0
+            print("random: nothing to learn; evaluating uniformly random legal transformations")
+        else:
+            model = train(args, env)
+            timesteps = model.num_timesteps
+    except LearnerError as error:
+        raise CommandError(str(error)) from None
     if args.n_eval == 0:
         return 0
-    results = evaluate(model, env, args.env_id, args.n_eval, args.eval_seed, args.k)
-    print(format_results(results))
-    path = write_json(log_dir / RESULTS, {"timesteps": timesteps, **results})
+    scores = score(model, env, held_out_inputs(env, args.n_eval, args.eval_seed), k=args.k)
+    print(format_scores(scores))
+    path = write_json(log_dir / RESULTS, {"timesteps": timesteps, **scores.summary()})
     print(f"wrote {path}")
     return 0
+
+
+LABELS = {
+    "keep": "keep (β itself)",
+    "maximum": "Maximum",
+    "sampling": "Sampling (best of {k})",
+    "oracle": "oracle (best rewrite)",
+}
+
+
+def format_scores(scores: Scores) -> str:
+    """Mean validation gains (and test gains where the env has them) as a few lines of text."""
+    has_test = "test" in scores.splits
+    header = f"mean gain over {len(scores.inputs)} held-out inputs (points; {scores.evaluator}):"
+    lines = [header, f"  {'':>24}  {'val':>7}" + (f"  {'test':>7}" if has_test else "")]
+    for method in scores.gains:
+        label = LABELS.get(method, method).format(k=scores.k)
+        test = f"  {scores.mean(method, 'test'):+7.2f}" if has_test else ""
+        lines.append(f"  {label:>24}  {scores.mean(method):+7.2f}{test}")
+    if "oracle" in scores.gains and scores.mean("oracle"):
+        lines.append(
+            f"  Sampling reaches {100 * scores.mean('sampling') / scores.mean('oracle'):.0f} % of the oracle"
+        )
+    return "\n".join(lines)

@@ -7,7 +7,6 @@ gave them), and draws β above α with the changed edges highlighted (``--out``,
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import importlib.util
 import sys
 from dataclasses import dataclass, field
@@ -16,15 +15,16 @@ from typing import Any, Literal
 
 import nat_env  # noqa: F401 - registers the env ids
 from agents import RandomAgent, transform
+from agents.evaluation import describe_evaluator, transform_env
 from agents.inference import Predictor, TransformResult
+from agents.zoo import LearnerError, load_learner
 from nat_cli import CommandError
-from nat_cli.arguments import field_help, key_value, plain, positive_int
+from nat_cli.arguments import add_arguments, plain, positive_int
+from nat_cli.arguments import from_namespace as dataclass_from_namespace
 from nat_cli.cost import describe
-from nat_cli.evaluate import describe_evaluator, transform_env
 from nat_cli.genotype_spec import load_genotype
-from nat_cli.models import ModelConfig, load_model
 from nat_cli.run_dir import FINAL_MODEL, latest_checkpoint, read_config
-from nat_cli.train import make_env
+from nat_cli.train import learner_of, make_env
 from nat_env.cost import Cost, count
 from nat_env.genotypes import Genotype
 from nat_env.render import render_diff
@@ -45,9 +45,11 @@ class TransformArgs:
     """Environment whose evaluator scores β and α (default: the checkpoint run's, else by the genotype's space)."""
     env_kwargs: dict[str, Any] = field(default_factory=dict)
     """Extra keyword arguments of gym.make as key=value (added to those of the checkpoint's run)."""
-    method: Literal["sampling", "maximum"] = "sampling"
+    method: Literal["sampling", "maximum"] = field(
+        default="sampling", metadata={"choices": ("sampling", "maximum"), "type": str}
+    )
     """sampling: the best of k samples on validation accuracy; maximum: each edge's most probable choice."""
-    k: int = 8
+    k: int = field(default=8, metadata={"type": positive_int, "flags": ("-k",)})
     """Samples for --method sampling."""
     seed: int = 0
     """Seed of the sampling."""
@@ -59,21 +61,10 @@ class TransformArgs:
 
 def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> argparse.ArgumentParser:
     """Register ``nat transform``."""
-    h = field_help(TransformArgs)
     parser = subparsers.add_parser(
         "transform", help="transform one genotype with a trained policy", description=plain(__doc__)
     )
-    parser.add_argument("--genotype", required=True, help=h["genotype"])
-    parser.add_argument("--checkpoint", help=h["checkpoint"])
-    parser.add_argument("--env-id", help=h["env_id"])
-    parser.add_argument(
-        "--env-kwargs", type=key_value, nargs="*", default=[], metavar="KEY=VALUE", help=h["env_kwargs"]
-    )
-    parser.add_argument("--method", choices=("sampling", "maximum"), default="sampling", help=h["method"])
-    parser.add_argument("-k", type=positive_int, default=8, help=h["k"])
-    parser.add_argument("--seed", type=int, default=0, help=h["seed"])
-    parser.add_argument("--out", help=h["out"])
-    parser.add_argument("--device", default="cpu", help=h["device"])
+    add_arguments(parser, TransformArgs)
     return parser
 
 
@@ -83,11 +74,10 @@ def from_namespace(namespace: argparse.Namespace) -> TransformArgs:
     Raises:
         ValueError: for an --out suffix other than .png or .svg.
     """
-    values = {f.name: getattr(namespace, f.name) for f in dataclasses.fields(TransformArgs)}
-    values["env_kwargs"] = dict(values["env_kwargs"])
-    if values["out"] and Path(values["out"]).suffix.lower() not in (".png", ".svg"):
-        raise ValueError(f"--out must end in .png or .svg, got {values['out']}")
-    return TransformArgs(**values)
+    args = dataclass_from_namespace(TransformArgs, namespace)
+    if args.out and Path(args.out).suffix.lower() not in (".png", ".svg"):
+        raise ValueError(f"--out must end in .png or .svg, got {args.out}")
+    return args
 
 
 def find_checkpoint(spec: str) -> tuple[Path, dict[str, Any]]:
@@ -174,9 +164,12 @@ def run(args: TransformArgs) -> int:
         print("nat transform: warning: no --checkpoint: using a random policy", file=sys.stderr)
         model, source = RandomAgent(seed=args.seed), "random"
     else:
-        model_config = ModelConfig.from_args(config, device=args.device)
-        loaded = load_model(checkpoint, model_config, env)
-        model, source = loaded, f"{checkpoint} ({model_config.algo}, {loaded.num_timesteps} env steps)"
+        spec = learner_of(config, device=args.device)
+        try:
+            loaded = load_learner(checkpoint, spec, env)
+        except LearnerError as error:
+            raise CommandError(str(error)) from None
+        model, source = loaded, f"{checkpoint} ({spec.name}, {loaded.num_timesteps} env steps)"
     result = transform(
         model,
         beta,

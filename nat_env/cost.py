@@ -1,7 +1,7 @@
 """Cost model: parameters and multiply-adds of a genotype's evaluation network, counted, not assumed.
 
 The data flow runs genotype → :func:`nat_env.nn.build` → :func:`count`; environments and agents use it
-to keep the transformed genotype α no more expensive than the input β (NAT.md, mistake 7: a stride-2
+to keep the transformed genotype α no more expensive than the input β (docs/background.md, mistake 7: a stride-2
 skip in a reduction cell is a :class:`~nat_env.nn.operations.FactorizedReduce` and costs more than a
 pool, so cost cannot be read off the op names).
 

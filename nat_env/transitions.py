@@ -2,7 +2,7 @@
 
 An action holds one integer per edge (edges in :attr:`Genotype.edges` order, normal cell first). Its
 meaning is the *resulting* state of the edge, so no two legal choices give the same α (the authors'
-"keep" on a skip or null edge duplicated "skip"/"null"; see NAT.md, mistake 4):
+"keep" on a skip or null edge duplicated "skip"/"null"; see docs/background.md, mistake 4):
 
 * NAT (Guo et al., 2019): 0 = keep the op, 1 = skip connection, 2 = null. Legal: O→{O, S, N},
   S→{S, N}, N→{N, S}; "keep" is legal only on compute edges.
@@ -70,7 +70,7 @@ _NATPP_TARGETS: dict[str, tuple[str, ...]] = {
     "skip_connect": ("skip_connect", "none"),
     "none": ("skip_connect", "none"),
 }
-"""NAT++'s table (NAT.md section 1): current op -> allowed resulting ops."""
+"""NAT++'s table (docs/background.md, section 1): current op -> allowed resulting ops."""
 
 Action = npt.NDArray[np.int64]
 Mask = npt.NDArray[np.bool_]

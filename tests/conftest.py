@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
@@ -20,6 +21,25 @@ def shared_file(env_var: str, relative: str) -> Path | None:
     value = ENVIRONMENT.get(env_var)
     path = Path(value) if value else SHARED / relative
     return path if path.exists() else None
+
+
+@pytest.fixture(scope="module")
+def one_torch_thread() -> Iterator[None]:
+    """Torch on one thread for a module of supernet tests, and the process-wide supernets forgotten after.
+
+    Two shared CPU cores: two torch threads contend with other processes and run about ten times slower.
+    """
+    import torch
+
+    from nat_env.envs.nb201_supernet import clear_evaluators
+    from nat_env.supernet.setup import clear_cache
+
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)
+    clear_cache()
+    clear_evaluators()
 
 
 @pytest.fixture(autouse=True)
@@ -52,7 +72,7 @@ def real_table() -> Path:
 def synthetic_table(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A complete table in the compact schema with synthetic accuracies (no shared data needed)."""
     from nat_env.nb201.cells import N_CELLS, live_nodes, ops_of
-    from nat_env.nb201.table import TableRow, write_table
+    from nat_env.nb201.schema import TableRow, write_table
 
     rng = np.random.default_rng(0)
     ops = ops_of(np.arange(N_CELLS))

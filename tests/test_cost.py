@@ -178,7 +178,7 @@ def test_removing_ops_lowers_cost() -> None:
 
 
 def test_strided_skip_costs_more_than_a_pool() -> None:
-    # NAT.md mistake 7: in a reduction cell, max_pool -> skip turns a free op into a FactorizedReduce.
+    # docs/background.md, mistake 7: in a reduction cell, max_pool -> skip turns a free op into a FactorizedReduce.
     nat = genotypes.get("NAT_DARTS")
     index = len(nat.normal.edges)  # max_pool_3x3 0->2 of the reduction cell
     assert nat.ops[index] == "max_pool_3x3"

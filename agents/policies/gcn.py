@@ -1,7 +1,7 @@
 """GCN policies: graph convolutions over the input genotype's cells, one categorical per edge.
 
 :class:`GCNPolicy` is this project's policy; :class:`ReferenceGCNPolicy` reproduces the NAT authors'
-GCN (Guo et al., 2019, eq. 6), including its blindness to the op an edge holds (NAT.md, mistake 1),
+GCN (Guo et al., 2019, eq. 6), including its blindness to the op an edge holds (docs/background.md, mistake 1),
 for ablations.
 """
 
@@ -43,8 +43,8 @@ class GCNNetwork(EdgeNetwork):
 
     with :math:`A_{\to} = A^\top` (a target aggregates its sources) and :math:`A_{\leftarrow} = A`
     (``DenseGCNConv``), each followed by a LayerNorm. The logits of edge :math:`e = (u \to v)` in
-    cell :math:`c` holding op :math:`o` see the edge's own op, both endpoints, the cell type (NAT.md,
-    mistake 1) and the edge's slot in the action vector:
+    cell :math:`c` holding op :math:`o` see the edge's own op, both endpoints, the cell type
+    (docs/background.md, mistake 1) and the edge's slot in the action vector:
 
     .. math::
         z_e = W \,[\mathrm{emb}(o) \,\|\, h_u \,\|\, h_v \,\|\, \mathrm{emb}(c) \,\|\, \mathrm{emb}(e)]
@@ -126,7 +126,7 @@ class ReferenceGCNNetwork(EdgeNetwork):
 
     Because there are no self-loops and the cell is a DAG, :math:`Z_v` never depends on :math:`X_v`,
     the only place the ops on :math:`v`'s incoming edges appear: an edge's decision ignores its own op
-    (NAT.md, mistake 1). The value head (mean of :math:`Z`'s hidden rows, then a linear layer) is ours;
+    (docs/background.md, mistake 1). The value head (mean of :math:`Z`'s hidden rows, then a linear layer) is ours;
     the authors had none.
 
     Args:

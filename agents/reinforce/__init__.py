@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from agents.reinforce.policies import GCNPolicy, LSTMPolicy, MlpPolicy, MultiInputPolicy, ReferenceGCNPolicy
-from agents.reinforce.reinforce import REINFORCE
+from agents.reinforce.reinforce import PAPER_SETTINGS, REINFORCE
 from agents.reinforce.repeat import RepeatInput
 
 __all__ = [
+    "PAPER_SETTINGS",
     "REINFORCE",
     "GCNPolicy",
     "LSTMPolicy",

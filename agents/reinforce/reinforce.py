@@ -22,6 +22,7 @@ from agents.reinforce.policies import GCNPolicy, LSTMPolicy, MlpPolicy, MultiInp
 from agents.reinforce.repeat import RepeatInput
 
 SelfREINFORCE = TypeVar("SelfREINFORCE", bound="REINFORCE")
+DEFAULT_N_SAMPLES = 4
 
 
 def _repeat(env: GymEnv, n_samples: int) -> GymEnv:
@@ -32,7 +33,18 @@ def _repeat(env: GymEnv, n_samples: int) -> GymEnv:
 
 
 PAPER_OPTIMIZER_KWARGS: dict[str, Any] = {"betas": (0.5, 0.999), "weight_decay": 5e-4}
-"""The NAT authors' Adam settings for the policy (learning rate 3e-4 is the algorithm's default)."""
+"""The NAT authors' Adam settings for the policy, kept by the class defaults."""
+PAPER_SETTINGS: dict[str, Any] = {
+    "learning_rate": 3e-4,
+    "n_steps": 1,
+    "n_samples": 1,
+    "ent_coef": 0.003,
+    "normalize_advantage": False,
+}
+"""The NAT authors' REINFORCE (Guo et al., 2019, Algorithm 1): one episode per update (m = 1 input,
+n = 1 sample), a moving-average baseline, entropy bonus 0.003 on raw rewards, Adam at 3e-4.
+``REINFORCE(policy, env, **PAPER_SETTINGS)`` reproduces it; on exact NAS-Bench-201 rewards it learns
+more slowly and less than the class defaults (``benchmarks/README.md``, "REINFORCE settings")."""
 
 
 class REINFORCE(OnPolicyAlgorithm):
@@ -52,7 +64,7 @@ class REINFORCE(OnPolicyAlgorithm):
       :math:`b \leftarrow \delta b + (1 - \delta) R_i`, with :math:`b_i` the value before sample
       :math:`i` (it starts at the mean reward of the first rollout rather than 0, so that early updates
       do not reinforce every sampled action alike). The authors updated it with the advantage, which makes it settle at half
-      the mean reward (NAT.md, mistake 2).
+      the mean reward (docs/background.md, mistake 2).
     * ``n_samples > 1``: each input genotype is shown ``n_samples`` times in a row (the env is wrapped in
       :class:`RepeatInput`) and :math:`b_i` is the mean reward of the *other* samples of the same input
       in the rollout (leave-one-out, so the gradient stays unbiased); an input seen once falls back to
@@ -62,24 +74,30 @@ class REINFORCE(OnPolicyAlgorithm):
     records its outputs, which is harmless). Everything else (``learn``, callbacks, logger, ``save`` /
     ``load``, ``predict``, seeding) is SB3's.
 
+    The class defaults are the settings that work on NAT's one-step MDP: 8 inputs × 4 samples per
+    update with the per-input baseline, standardised advantages, entropy 0.01 and Adam at 1e-3 (the
+    authors' betas and weight decay). :data:`PAPER_SETTINGS` holds the paper's.
+
     Args:
         policy: a policy class or alias (``GCNPolicy``, ``ReferenceGCNPolicy``, ``LSTMPolicy``,
             ``MultiInputPolicy``, ``MlpPolicy``).
         env: the environment (an env, an id or a VecEnv).
         learning_rate: Adam's learning rate (paper: 3e-4), or a schedule.
-        n_steps: episodes per env per update (paper: m = 1 input, n = 1 sample).
-        n_samples: consecutive episodes per input genotype; > 1 wraps a non-vectorised env in
-            :class:`RepeatInput` (wrap each env yourself for a VecEnv) and should divide ``n_steps``.
-        ent_coef: entropy bonus λ (paper: 0.003).
+        n_steps: episodes per env per update (paper: 1).
+        n_samples: consecutive episodes per input genotype (paper: 1); > 1 wraps a non-vectorised env
+            in :class:`RepeatInput` (wrap each env yourself for a VecEnv) and should divide ``n_steps``.
+        ent_coef: entropy bonus λ (paper: 0.003 on raw rewards).
         baseline_decay: δ of the moving-average baseline (paper: 0.99).
         gamma: discount factor for multi-step episodes (irrelevant for NAT's one-step episodes).
-        normalize_advantage: whether to standardise the advantages within each update.
+        normalize_advantage: whether to standardise the advantages within each update (paper: no).
         max_grad_norm: gradient-norm clip; ``None`` (paper) does not clip.
         policy_kwargs: policy arguments; ``optimizer_kwargs`` defaults to the paper's Adam settings
             (betas (0.5, 0.999), weight decay 5e-4).
         stats_window_size, tensorboard_log, verbose, seed, device, _init_setup_model: as in SB3.
     """
 
+    DEFAULT_N_SAMPLES: ClassVar[int] = DEFAULT_N_SAMPLES
+    """Samples per input of the default setting."""
     policy_aliases: ClassVar[dict[str, type[BasePolicy]]] = {
         "MlpPolicy": MlpPolicy,
         "MultiInputPolicy": MultiInputPolicy,
@@ -92,13 +110,13 @@ class REINFORCE(OnPolicyAlgorithm):
         self,
         policy: str | type[ActorCriticPolicy],
         env: GymEnv | str,
-        learning_rate: float | Schedule = 3e-4,
-        n_steps: int = 1,
-        n_samples: int = 1,
-        ent_coef: float = 0.003,
+        learning_rate: float | Schedule = 1e-3,
+        n_steps: int = 32,
+        n_samples: int = DEFAULT_N_SAMPLES,
+        ent_coef: float = 0.01,
         baseline_decay: float = 0.99,
         gamma: float = 1.0,
-        normalize_advantage: bool = False,
+        normalize_advantage: bool = True,
         max_grad_norm: float | None = None,
         stats_window_size: int = 100,
         tensorboard_log: str | None = None,
@@ -108,7 +126,7 @@ class REINFORCE(OnPolicyAlgorithm):
         device: th.device | str = "auto",
         _init_setup_model: bool = True,
     ) -> None:
-        if n_samples > 1 and env is not None:
+        if n_samples > 1 and env is not None and _init_setup_model:  # SB3's load wraps the env itself
             if isinstance(env, str):
                 env = gym.make(env)
             if isinstance(env, VecEnv):

@@ -144,14 +144,7 @@ def make_cifar10_env(
         **overrides,
     )
     setup = build(spec)
-    evaluator = SupernetEvaluator(
-        setup.supernet,
-        setup.data,
-        reward_images=spec.preset.reward_images,
-        eval_batch_size=spec.preset.eval_batch_size,
-        seed=seed,
-        options=setup.options,
-    )
+    evaluator = setup.evaluator(seed)
     rules = _transitions.get(spec.transitions, space)
     sampler = GenotypeSampler(space=space, n_nodes=spec.preset.n_nodes, vocabulary=spec.vocabulary)
     encoder = GraphEncoder(rules, space, spec.preset.n_nodes)

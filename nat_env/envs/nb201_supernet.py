@@ -75,16 +75,7 @@ def shared_evaluator(setup: SupernetSetup, spec: SupernetSpec, seed: int) -> Sup
     key = (spec.shared, spec.preset.reward_images, spec.preset.eval_batch_size)
     if key in _EVALUATORS:
         return _EVALUATORS[key]
-    evaluator = SupernetEvaluator(
-        setup.supernet,
-        setup.data,
-        reward_images=spec.preset.reward_images,
-        eval_batch_size=spec.preset.eval_batch_size,
-        seed=seed,
-        options=setup.options,
-        window="fixed",
-        memoize=True,
-    )
+    evaluator = setup.evaluator(seed, window="fixed", memoize=True)
     path = scores_path(setup, evaluator)
     if path is not None:
         evaluator.load_memo(path)
@@ -97,7 +88,9 @@ def scores_path(setup: SupernetSetup, evaluator: SupernetEvaluator) -> Path | No
     if setup.checkpoint is None:
         return None
     window = f"w{evaluator.reward_images}-b{evaluator.eval_batch_size}-s{setup.spec.seed}"
-    return setup.checkpoint.with_name(f"{setup.checkpoint.stem}-scores-{window}.json")
+    training = setup.spec.training
+    split = f"-split{training.split_edge}x{training.split_batches}" if training.split_edge >= 0 else ""
+    return setup.checkpoint.with_name(f"{setup.checkpoint.stem}{split}-scores-{window}.json")
 
 
 def save_scores(env: Any) -> Path | None:
@@ -241,17 +234,7 @@ def make_nb201_supernet_env(
     )
     truth = truth_table(table_path)
     setup = build(spec)
-    if spec.mode == "pretrained":
-        proxy = shared_evaluator(setup, spec, seed)
-    else:
-        proxy = SupernetEvaluator(
-            setup.supernet,
-            setup.data,
-            reward_images=spec.preset.reward_images,
-            eval_batch_size=spec.preset.eval_batch_size,
-            seed=seed,
-            options=setup.options,
-        )
+    proxy = shared_evaluator(setup, spec, seed) if spec.mode == "pretrained" else setup.evaluator(seed)
     rules = _transitions.get(spec.transitions, "nb201")
     return NB201SupernetEnv(
         proxy,

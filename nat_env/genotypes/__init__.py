@@ -20,7 +20,9 @@ from nat_env.genotypes.genotype import (
     format_nb201,
     format_triples,
     nb201_cell,
+    pad_nodes,
     to_dict,
+    unpad_nodes,
 )
 from nat_env.genotypes.parsing import from_dict, parse, parse_nb201
 from nat_env.genotypes.published import PUBLISHED
@@ -40,10 +42,12 @@ __all__ = [
     "get",
     "names",
     "nb201_cell",
+    "pad_nodes",
     "parse",
     "parse_nb201",
     "resolve",
     "to_dict",
+    "unpad_nodes",
 ]
 
 

@@ -252,6 +252,33 @@ class Genotype:
         return self._text
 
 
+def pad_nodes(genotype: Genotype, n_nodes: int) -> Genotype:
+    """A DARTS genotype with dead intermediate nodes (null edges from inputs 0 and 1) up to ``n_nodes``.
+
+    The padded nodes compute nothing and leave the concatenation, so the padded genotype is the same
+    network; it lets a cell with fewer nodes run in a supernet (or be rewritten by a policy) sized for more.
+    """
+
+    def padded(cell: Cell) -> Cell:
+        extra = [Edge("none", s, t) for t in range(cell.n_nodes, 2 + n_nodes) for s in (0, 1)]
+        return Cell((*cell.edges, *extra), cell.concat, cell.style)
+
+    if genotype.reduce is None:
+        raise ValueError("padding is for DARTS genotypes")
+    return Genotype(padded(genotype.normal), padded(genotype.reduce), genotype.name)
+
+
+def unpad_nodes(genotype: Genotype, n_nodes: int) -> Genotype:
+    """Drop the edges into nodes beyond ``n_nodes`` intermediate nodes (the inverse of :func:`pad_nodes`)."""
+
+    def cut(cell: Cell) -> Cell:
+        return Cell(tuple(e for e in cell.edges if e.target < 2 + n_nodes), cell.concat, cell.style)
+
+    if genotype.reduce is None:
+        raise ValueError("padding is for DARTS genotypes")
+    return Genotype(cut(genotype.normal), cut(genotype.reduce), genotype.name)
+
+
 def darts_cell(edges: Iterable[tuple[str, int, int]], concat: Iterable[int]) -> Cell:
     """A DARTS-style cell from (op, source, target) triples."""
     return Cell(tuple(Edge(op, s, t) for op, s, t in edges), tuple(concat), "darts")

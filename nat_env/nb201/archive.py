@@ -28,7 +28,7 @@ import numpy as np
 
 from nat_env import ops as _ops
 from nat_env.genotypes import parse_nb201
-from nat_env.nb201.table import EPOCHS, TableRow, column_name
+from nat_env.nb201.schema import EPOCHS, TableRow, column_name
 
 ARCHIVE_NAME = "NATS-tss-v1_0-3ffb9-simple"
 """The directory name of the official archive this module reads."""

@@ -21,7 +21,7 @@ from typing import TextIO
 
 from nat_env.nb201.archive import ARCHIVE_NAME, ArchiveError, read_row, record_files
 from nat_env.nb201.cells import N_CELLS
-from nat_env.nb201.table import TableRow, write_table
+from nat_env.nb201.schema import TableRow, write_table
 
 PROGRESS_EVERY = 500
 """Files between two progress lines."""

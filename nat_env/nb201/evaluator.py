@@ -1,7 +1,7 @@
 """The exact evaluator: a NAS-Bench-201 table lookup in place of a supernet.
 
 NAT's rewrites map the NAS-Bench-201 cell space onto itself (conv/pool = O, skip = S, none = N), so the
-table gives the true reward of any transformation (NAT.md, section 6).
+table gives the true reward of any transformation (docs/background.md, section 6).
 """
 
 from __future__ import annotations
@@ -13,7 +13,8 @@ import numpy as np
 from nat_env.evaluation import Evaluation
 from nat_env.genotypes import Genotype
 from nat_env.nb201.cells import N_CELLS, code_of
-from nat_env.nb201.table import DATASETS, EPOCHS, NB201Table
+from nat_env.nb201.schema import DATASETS, EPOCHS
+from nat_env.nb201.table import NB201Table
 
 
 class TableEvaluator:

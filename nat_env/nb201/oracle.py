@@ -49,8 +49,9 @@ class OracleResult(NamedTuple):
     gains: Gains
 
 
-def _outcomes(codes: npt.NDArray[np.int64]) -> npt.NDArray[np.int64]:
-    """Codes of every NAT rewrite of each cell. Shapes: ``(B,)`` → ``(B, 729)``."""
+def rewrites(codes: npt.NDArray[np.int64]) -> npt.NDArray[np.int64]:
+    """Codes of the outcome of every NAT action on each cell, in action order (the first is the cell itself;
+    illegal "keep"s repeat legal outcomes). Shapes: ``(B,)`` → ``(B, 729)``."""
     ops = ops_of(codes)
     rewritten = nat_apply(
         np.broadcast_to(ops[:, None, :], (ops.shape[0], ALL_NAT_ACTIONS.shape[0], 6)),
@@ -70,7 +71,7 @@ def oracle(
         test: test accuracy by cell code, shape ``(5**6,)``.
         allow_null_to_skip: whether N→S (adding a shortcut) is allowed.
     """
-    outcomes = _outcomes(codes)
+    outcomes = rewrites(codes)
     scores = val[outcomes]
     if not allow_null_to_skip:
         adds_shortcut = (ops_of(codes)[:, None, :] == 0) & (ALL_NAT_ACTIONS[None] == 1)
@@ -89,7 +90,7 @@ def random_policy(codes: npt.NDArray[np.int64], val: Array, test: Array, legal_o
         legal_only: uniform over the legal choices of each edge (the masked policy); otherwise uniform
             over keep / skip / null as the authors parametrised it (keep on a skip edge = skip).
     """
-    outcomes = _outcomes(codes)
+    outcomes = rewrites(codes)
     if legal_only:
         masks = nat_masks(ops_of(codes))  # (B, 6, 3)
         legal = masks[:, np.arange(6)[None, :], ALL_NAT_ACTIONS]  # (B, 729, 6)
@@ -106,7 +107,8 @@ def best_transformation(
 ) -> tuple[Genotype, float]:
     """The exhaustive best transformation of any genotype under any evaluator (validation accuracy).
 
-    Enumerates the legal actions (distinct transformed genotypes) and evaluates them in one call.
+    Enumerates the legal actions (distinct transformed genotypes, β first, so that β wins ties) and
+    evaluates them in one call.
 
     Args:
         genotype: the input genotype β.
@@ -122,7 +124,8 @@ def best_transformation(
     count = int(np.prod([len(c) for c in choices]))
     if count > limit:
         raise ValueError(f"{count} candidate transformations exceed the limit of {limit}")
-    candidates = [transitions.apply(genotype, np.array(a)) for a in itertools.product(*choices)]
+    rewrites = (transitions.apply(genotype, np.array(a)) for a in itertools.product(*choices))
+    candidates = list(dict.fromkeys([genotype, *rewrites]))  # β first: it wins ties
     evaluations = evaluator.evaluate(candidates)
     best = int(np.argmax([e.accuracy for e in evaluations]))
     return candidates[best], evaluations[best].accuracy

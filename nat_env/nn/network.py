@@ -4,7 +4,7 @@ The data flow runs genotype → these networks → training from scratch or :mod
 macro-architectures are the published ones (DARTS ``cnn/model.py`` without the auxiliary head;
 NAS-Bench-201's ``TinyNetwork``); only how a cell turns into modules is defined here.
 
-How a cell computes (the same rule as :meth:`nat_env.genotypes.Cell.pruned`, NAT.md mistake 8):
+How a cell computes (the same rule as :meth:`nat_env.genotypes.Cell.pruned`, docs/background.md, mistake 8):
 
 * A node sums ``op(source)`` over its incoming edges. Null edges are *skipped*, not multiplied by zero,
   so they cost nothing.

@@ -14,8 +14,8 @@ The definitions follow DARTS (Liu et al., 2019, ``cnn/operations.py``):
   inside the image (``count_include_pad=False``).
 * ``skip_connect``: the identity at stride 1; at stride 2 DARTS' :class:`FactorizedReduce`, two strided
   1×1 convolutions on offset pixel grids, concatenated, then BN. A stride-2 skip therefore has weights and
-  costs more than a pool, so turning a pool into a skip in a reduction cell can *raise* cost (NAT.md,
-  mistake 7).
+  costs more than a pool, so turning a pool into a skip in a reduction cell can *raise* cost
+  (docs/background.md, mistake 7).
 * ``none``: :class:`Zero`. Networks skip null edges instead of adding zeros; the module exists so that
   every op name has one (a supernet may still want it).
 

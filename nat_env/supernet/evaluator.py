@@ -4,7 +4,7 @@ Data flow: genotypes (β and α of one or many episodes) + a window of the 60% r
 :class:`SupernetEvaluator` → :class:`nat_env.evaluation.Evaluation` per genotype → reward acc(α) − acc(β).
 
 All genotypes of one :meth:`SupernetEvaluator.evaluate` call are scored on the same un-augmented images
-(paired rewards, background mistake 3), under ``torch.inference_mode()``. With ``window="rotating"``
+(paired rewards, docs/background.md, mistake 3), under ``torch.inference_mode()``. With ``window="rotating"``
 successive calls take successive windows of a seeded permutation of the rewards split, so rewards cycle
 through all of it; with ``window="fixed"`` every call scores the same window, so that a frozen
 supernet's reward is a deterministic function of (β, α) and each genotype is computed once
@@ -63,7 +63,7 @@ class SupernetEvaluator:
             each on the same chunk with its own batch-norm statistics; off runs one single-path pass per
             genotype (the plain implementation). Both give the same accuracies up to float rounding.
             ``None`` (default) groups on CUDA, where launches dominate, and not on a CPU, where the
-            gathers cost more than they save (``benchmarks/results/supernet_speed_tiny_cpu.json``).
+            gathers cost more than they save (``benchmarks/README.md``, "Speed of the supernet").
         max_rows_per_pass: bound on the rows (genotypes x chunk images) of one grouped pass, which
             bounds its activation memory; at least one genotype per pass.
         window: ``rotating`` (successive windows of the seeded permutation) or ``fixed`` (always its

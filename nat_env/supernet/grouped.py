@@ -5,8 +5,8 @@ Data flow: ``A`` genotypes + a stacked batch of ``A * R`` rows (architecture ``a
 logits of every row, each row computed by its own architecture. The evaluator scores α and β of many
 episodes this way and the trainer trains several genotypes per SGD step.
 
-At batch 64 a single-path pass is bound by kernel launches (NAT.md section 3; ECOSYSTEM.md, "Making a
-supernet fast"). Here the launches scale with the (slot, op) pairs in use, not with ``A`` times the
+At batch 64 a single-path pass is bound by kernel launches (``benchmarks/README.md``, "Speed of the
+supernet"). Here the launches scale with the (slot, op) pairs in use, not with ``A`` times the
 edges: for every edge slot and op, the rows of all architectures whose cell has that edge (from a live
 source) are gathered with ``index_select``, the op runs once, and the result is scattered into the
 target node's accumulator with ``index_add_``. The semantics are the single path's (:mod:`.model`):

@@ -3,7 +3,7 @@
 Data flow: a genotype (β or α) and a batch of images → :class:`Supernet` → logits, which the evaluator
 turns into a validation accuracy (the reward's two terms) and the trainer into a loss on shared weights.
 
-Design choices (NAT.md, sections 3 and 5):
+Design choices (docs/background.md, sections 3 and 5):
 
 * **Edge slots.** A DARTS cell of the supernet has ``2 + n_nodes`` nodes and one slot per (source,
   target) pair with source < target; each slot holds an ``nn.ModuleDict`` with a module for every
@@ -12,7 +12,7 @@ Design choices (NAT.md, sections 3 and 5):
   ``n_nodes`` intermediate nodes runs, including nodes whose two inputs come from the same source.
 * **Single path.** Null edges are skipped (not multiplied by zero); a node sums only its non-null edges
   from live nodes; dead nodes (see :meth:`nat_env.genotypes.Cell.live_nodes`) are never computed
-  (NAT.md mistake 8).
+  (docs/background.md, mistake 8).
 * **Fixed-width concatenation.** A supernet's channel counts cannot depend on the genotype, so a DARTS
   cell outputs ``n_nodes * C`` channels: node ``k`` occupies channel block ``k`` if it is a live concat
   node and is zeros otherwise. The next cell's 1x1 preprocessing then computes exactly what a standalone
@@ -21,7 +21,7 @@ Design choices (NAT.md, sections 3 and 5):
 * **Batch norm.** Every batch norm of the supernet keeps no running statistics
   (``track_running_stats=False``) and so always normalises with the statistics of the batch it sees, in
   training and at evaluation alike. Running statistics would average over all architectures sampled in
-  warm-up and be wrong for any particular one (the weight-sharing BN problem; NAT.md mistake 3 asks for
+  warm-up and be wrong for any particular one (the weight-sharing BN problem; docs/background.md, mistake 3 asks for
   consistent handling). Batch statistics of a fixed, un-augmented evaluation chunk are per architecture
   and deterministic, so α and β are normalised alike; the evaluation chunk size (256 by default) is part
   of the reward's definition. Edge ops use ``affine=False`` as in DARTS' search supernet. The batch

@@ -52,7 +52,7 @@ class MixtureSampler:
     def warmup(
         cls, space: str, n_nodes: int, vocabulary: str, null_prob: float, skip_prob: float
     ) -> MixtureSampler:
-        """The paper's uniform sampler plus a null-rich and a skip-rich one (background mistake 5)."""
+        """The paper's uniform sampler plus a null-rich and a skip-rich one (docs/background.md, mistake 5)."""
         common: dict[str, Any] = {"space": space, "n_nodes": n_nodes, "vocabulary": vocabulary}
         return cls(
             [
@@ -111,6 +111,19 @@ class UniqueSampler:
         k = int(rng.integers(len(self._starts) - 1))
         start, stop = int(self._starts[k]), int(self._starts[k + 1])
         return genotype_of_code(int(self._codes[start + int(rng.integers(stop - start))]))
+
+
+def sampler_of(config: Any, supernet_config: Any) -> Sampler:
+    """The training distribution a :class:`~nat_env.supernet.training.TrainingConfig` names, for a
+    supernet of a :class:`~nat_env.supernet.model.SupernetConfig`."""
+    return make_sampler(
+        config.sampler,
+        supernet_config.space,
+        supernet_config.n_nodes,
+        supernet_config.vocabulary,
+        config.null_prob,
+        config.skip_prob,
+    )
 
 
 def make_sampler(

@@ -15,17 +15,19 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 import torch
 
 from nat_env import transitions as _transitions
 from nat_env.data import CifarData, ImageArrays, load_cifar10
 from nat_env.data.cifar import default_cache_dir
+from nat_env.supernet.evaluator import SupernetEvaluator, Window
+from nat_env.supernet.few_shot import FewShotEvaluator, pretrain_split
 from nat_env.supernet.model import Supernet, SupernetConfig
 from nat_env.supernet.options import FastOptions
 from nat_env.supernet.presets import Preset, get_preset
-from nat_env.supernet.samplers import make_sampler
+from nat_env.supernet.samplers import sampler_of
 from nat_env.supernet.training import OnlineSchedule, SupernetTrainer, TrainingConfig, pretrain
 
 Mode = Literal["pretrained", "online"]
@@ -203,10 +205,11 @@ class SupernetSetup:
     Attributes:
         spec: the specification it was built from.
         data: the device-resident images.
-        supernet: the shared weights.
+        supernet: the shared weights (the one-shot supernet when it was split).
         options: speed options of every pass.
         schedule: the online trainer's schedule (``online`` mode), else ``None``.
-        checkpoint: the pre-trained checkpoint's path (``pretrained`` mode), else ``None``.
+        checkpoint: the pre-trained (one-shot) checkpoint's path (``pretrained`` mode), else ``None``.
+        parts: few-shot: the sub-supernets by op on ``spec.training.split_edge``, else ``None``.
     """
 
     spec: SupernetSpec
@@ -215,6 +218,21 @@ class SupernetSetup:
     options: FastOptions
     schedule: OnlineSchedule | None
     checkpoint: Path | None
+    parts: dict[str, Supernet] | None = None
+
+    def evaluator(self, seed: int, window: Window = "rotating", memoize: bool = False) -> SupernetEvaluator:
+        """An evaluator of this setup's weights with the preset's reward images and chunk size."""
+        settings: dict[str, Any] = {
+            "reward_images": self.spec.preset.reward_images,
+            "eval_batch_size": self.spec.preset.eval_batch_size,
+            "seed": seed,
+            "options": self.options,
+            "window": window,
+            "memoize": memoize,
+        }
+        if self.parts is not None:
+            return FewShotEvaluator(self.parts, self.spec.training.split_edge, self.data, **settings)
+        return SupernetEvaluator(self.supernet, self.data, **settings)
 
 
 _SETUPS: dict[SupernetSpec, SupernetSetup] = {}
@@ -236,19 +254,21 @@ def build(spec: SupernetSpec) -> SupernetSetup:
     steps = spec.preset.warmup_steps
     schedule: OnlineSchedule | None = None
     checkpoint: Path | None = None
-    if spec.mode == "pretrained":
+    parts: dict[str, Supernet] | None = None
+    if spec.mode == "pretrained" and spec.training.split_edge >= 0:
+        parts, checkpoint = pretrain_split(supernet, data, spec.training, steps, spec.cache_dir, options)
+    elif spec.mode == "pretrained":
         checkpoint = pretrain(supernet, data, spec.training, steps, spec.cache_dir, options)
+    elif spec.training.split_edge >= 0:
+        raise ValueError("few-shot supernets (split_edge) need supernet_mode='pretrained'")
     else:
-        t = spec.training
-        sampler = make_sampler(
-            t.sampler, spec.space, spec.preset.n_nodes, spec.vocabulary, t.null_prob, t.skip_prob
-        )
+        sampler = sampler_of(spec.training, supernet.config)
         steps_per_epoch = max(1, len(data.weights_labels) // spec.preset.batch_size)
         total = steps + spec.preset.online_epochs * steps_per_epoch
         trainer = SupernetTrainer(supernet, data, sampler, spec.training, total, options)
         trainer.train_batches(steps)
         schedule = OnlineSchedule(trainer, spec.online_batches, spec.online_every)
-    setup = SupernetSetup(spec, data, supernet, options, schedule, checkpoint)
+    setup = SupernetSetup(spec, data, supernet, options, schedule, checkpoint, parts)
     _SETUPS[key] = setup
     return setup
 

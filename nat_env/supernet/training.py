@@ -5,7 +5,7 @@ Data flow: augmented batches of the 40% weights split + a random genotype per ba
 
 * ``pretrained`` (:func:`pretrain`): warm up for a fixed budget of steps on genotypes from a mixture of
   samplers (the paper's uniform one plus null-rich and skip-rich ones, so that transformed genotypes run
-  through trained weights: background mistake 5; other distributions in :mod:`nat_env.supernet.samplers`),
+  through trained weights: docs/background.md, mistake 5; other distributions in :mod:`nat_env.supernet.samplers`),
   with a cosine schedule that decays to ``lr_min`` (mistake
   6); cache the weights keyed by a hash of the configuration, then freeze them: a stationary MDP.
 * ``online`` (:class:`OnlineSchedule`): the paper's alternation. Per epoch the paper passes 40% of the
@@ -33,7 +33,7 @@ from nat_env.supernet.checkpoint import config_hash, load_checkpoint, save_check
 from nat_env.supernet.grouped import grouped_forward
 from nat_env.supernet.model import Supernet
 from nat_env.supernet.options import FastOptions
-from nat_env.supernet.samplers import SAMPLERS, Sampler, make_sampler
+from nat_env.supernet.samplers import SAMPLERS, Sampler, sampler_of
 
 logger = logging.getLogger(__name__)
 
@@ -65,6 +65,10 @@ class TrainingConfig:
             gradual warm-up, which large scaled steps need); 0, the default, ramps nothing.
         sampler: the training distribution of genotypes (:mod:`nat_env.supernet.samplers`):
             ``mixture``, ``visits`` or ``unique``.
+        split_edge: few-shot: the index (in ``genotype.ops``) of the edge whose op splits the supernet
+            into one sub-supernet per op after the warm-up (:mod:`nat_env.supernet.few_shot`); -1 splits
+            nothing.
+        split_batches: few-shot: the batches each sub-supernet trains after the split.
     """
 
     batch_size: int = 64
@@ -80,8 +84,16 @@ class TrainingConfig:
     lr_scaling: str = "linear"
     lr_warmup_batches: int = 0
     sampler: str = "mixture"
+    split_edge: int = -1
+    split_batches: int = 0
 
     def __post_init__(self) -> None:
+        if (
+            self.split_edge < -1
+            or self.split_batches < 0
+            or (self.split_edge >= 0) != (self.split_batches > 0)
+        ):
+            raise ValueError("few-shot needs split_edge >= 0 with split_batches >= 1 (or -1 and 0: no split)")
         if self.sampler not in SAMPLERS:
             raise ValueError(f"unknown sampler {self.sampler!r}; use one of {', '.join(SAMPLERS)}")
         if self.archs_per_step < 1:
@@ -246,6 +258,8 @@ def training_signature(
         del training["lr_warmup_batches"]
     if config.sampler == "mixture":  # and before the choice of training distribution
         del training["sampler"]
+    if config.split_edge == -1:  # and before few-shot splits
+        del training["split_edge"], training["split_batches"]
     return {
         "supernet": supernet.config.to_dict(),
         "data": data.fingerprint,
@@ -262,34 +276,33 @@ def pretrain(
     steps: int,
     cache_dir: str | Path | None,
     options: FastOptions | None = None,
+    *,
+    sampler: Sampler | None = None,
+    key: dict[str, Any] | None = None,
 ) -> Path | None:
     """Warm up ``supernet`` for ``steps`` steps (or load the cached result), then freeze it.
 
     Args:
-        supernet: the weights to train in place.
+        supernet: the weights to train in place (from their current values).
         data: images.
         config: optimiser and sampler settings.
         steps: warm-up budget in batches (also the cosine horizon).
         cache_dir: where checkpoints are cached (``supernet-<hash>.pt``); ``None`` disables caching.
         options: speed options.
+        sampler: the genotypes to train on (default: ``config.sampler``'s distribution).
+        key: more configuration that determines the weights (e.g. the parent of a few-shot
+            sub-supernet and its split), added to the checkpoint's key.
 
     Returns:
         The checkpoint path, or ``None`` without a cache directory.
     """
-    signature = training_signature(supernet, data, config, steps)
+    signature = {**training_signature(supernet, data, config, steps), **(key or {})}
     path = Path(cache_dir) / f"supernet-{config_hash(signature)}.pt" if cache_dir is not None else None
     if path is not None and path.is_file():
         supernet.load_state_dict(load_checkpoint(path, signature, map_location=data.device), strict=True)
         (options or FastOptions()).prepare(supernet, data.device)
     else:
-        sampler = make_sampler(
-            config.sampler,
-            supernet.config.space,
-            supernet.config.n_nodes,
-            supernet.config.vocabulary,
-            config.null_prob,
-            config.skip_prob,
-        )
+        sampler = sampler or sampler_of(config, supernet.config)
         trainer = SupernetTrainer(supernet, data, sampler, config, steps, options)
         start, chunk = time.perf_counter(), max(1, -(-steps // 10))
         for done in range(0, steps, chunk):  # ten chunks: the same schedule, a progress line each

@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from agents import REINFORCE, GCNPolicy, RepeatInput
+from agents import PAPER_SETTINGS, REINFORCE, GCNPolicy, RepeatInput
 from tests.agents.conftest import make_env, skip_then_null
 
 
@@ -21,18 +21,27 @@ def test_learns_a_known_best_rewrite() -> None:
         assert action.tolist() == [1, 2, 2, 2, 2, 2]
 
 
-def test_paper_defaults() -> None:
+def test_class_defaults_are_the_settings_that_work() -> None:
     model = REINFORCE(GCNPolicy, make_env(), seed=0)
+    assert (model.n_steps, model.n_samples) == (32, 4)  # 8 inputs x 4 samples, per-input baseline
+    assert model.normalize_advantage
+    assert model.ent_coef == pytest.approx(0.01)
     optimizer = model.policy.optimizer
-    assert optimizer.defaults["lr"] == pytest.approx(3e-4)
-    assert optimizer.defaults["betas"] == (0.5, 0.999)
+    assert optimizer.defaults["lr"] == pytest.approx(1e-3)
+    assert optimizer.defaults["betas"] == (0.5, 0.999)  # the authors' Adam otherwise
     assert optimizer.defaults["weight_decay"] == pytest.approx(5e-4)
+
+
+def test_paper_settings() -> None:
+    model = REINFORCE(GCNPolicy, make_env(), seed=0, **PAPER_SETTINGS)
+    assert (model.n_steps, model.n_samples, model.normalize_advantage) == (1, 1, False)
+    assert model.policy.optimizer.defaults["lr"] == pytest.approx(3e-4)
     assert model.ent_coef == pytest.approx(0.003)
     assert model.baseline_decay == pytest.approx(0.99)
 
 
 def test_moving_baseline_is_updated_with_the_reward() -> None:
-    model = REINFORCE(GCNPolicy, make_env(), seed=0, baseline_decay=0.5)
+    model = REINFORCE(GCNPolicy, make_env(), seed=0, n_steps=1, n_samples=1, baseline_decay=0.5)
     returns = np.array([1.0, 1.0, 3.0], np.float32)
     first = model._baselines(np.array([2.0, 2.0], np.float32), [b"a", b"b"])
     np.testing.assert_allclose(first, [2.0, 2.0])  # starts at the first rollout's mean

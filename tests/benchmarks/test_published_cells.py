@@ -7,19 +7,12 @@ from typing import Any
 import numpy as np
 import pytest
 
-from benchmarks.published_cells import (
-    AUTHORS,
-    Args,
-    PaddedMixSampler,
-    describe_changes,
-    markdown,
-    pad,
-    parse,
-    summarise,
-    unpad,
-)
+from benchmarks.common.published_report import AUTHORS, markdown, summarise
+from benchmarks.published_cells import Args, PaddedMixSampler, describe_changes, parse
 from nat_env import genotypes
 from nat_env.cost import count
+from nat_env.genotypes import pad_nodes as pad
+from nat_env.genotypes import unpad_nodes as unpad
 
 FOUR_NODE_CELLS = ("DARTS_V2", "VGG", "ResBlock", "MobileNetV2")
 
@@ -66,7 +59,7 @@ def test_authors_names_exist() -> None:
 
 def test_flags() -> None:
     assert parse([]) == Args()
-    assert parse(["--transitions", "nat++"]).out == "published_cells_cpu_small_natpp.json"
+    assert parse(["--transitions", "nat++"]).out == "published/cpu_small_natpp.json"
     smoke = parse(["--smoke", "--out", "/tmp/x.json"])
     assert smoke.out == "/tmp/x_smoke.json"
     assert smoke.episodes < Args.episodes

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from benchmarks.rank import (
+from benchmarks.common.rank import (
     average_ranks,
     bootstrap_tau_b,
     bootstrap_tau_b_difference,

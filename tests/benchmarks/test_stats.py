@@ -7,7 +7,7 @@ from collections.abc import Callable
 import numpy as np
 import pytest
 
-from benchmarks import stats
+from benchmarks.common import stats
 
 
 @pytest.mark.parametrize(

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from benchmarks.supernet_speed import agreement, spread
+from benchmarks.common.supernet_timing import spread
+from benchmarks.supernet_speed import agreement
 
 
 def test_identical_accuracies_agree_exactly() -> None:

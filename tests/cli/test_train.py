@@ -47,11 +47,12 @@ def test_train_writes_config_checkpoints_logs_and_results(resumed_run: Path) -> 
     config = json.loads((resumed_run / "config.json").read_text())
     assert config["args"]["env_id"] == ENV
     assert config["args"]["total_timesteps"] == 128
-    assert config["versions"]["stable-baselines3"] != "absent"
+    assert config["provenance"]["versions"]["stable-baselines3"] != "absent"
     assert [entry["total_timesteps"] for entry in config["history"]] == [64, 128]
     assert (resumed_run / "model.zip").exists()
     results = json.loads((resumed_run / "results.json").read_text())
-    assert set(results["gains"]) == {"keep", "maximum", "sampling", "oracle"}
+    assert set(results["mean_gains"]) == {"keep", "maximum", "sampling", "oracle"}
+    assert set(results["mean_gains"]["oracle"]) == {"val", "test"}
     assert results["timesteps"] == 128
     assert not list(resumed_run.rglob("*.partial"))
 
@@ -135,8 +136,8 @@ def test_transform_without_checkpoint_warns_and_uses_a_random_policy(
 def test_checkpoints_load_without_unpickling(resumed_run: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     import cloudpickle
 
-    from nat_cli.models import ModelConfig, load_model
-    from nat_cli.train import make_env
+    from agents.zoo import load_learner
+    from nat_cli.train import learner_of, make_env
 
     def refuse(*args: object, **kwargs: object) -> None:
         raise AssertionError("cloudpickle.loads was called")
@@ -144,7 +145,7 @@ def test_checkpoints_load_without_unpickling(resumed_run: Path, monkeypatch: pyt
     monkeypatch.setattr(cloudpickle, "loads", refuse)
     config = json.loads((resumed_run / "config.json").read_text())["args"]
     env = make_env(ENV, config["env_kwargs"])
-    model = load_model(resumed_run / "model.zip", ModelConfig.from_args(config, device="cpu"), env)
+    model = load_learner(resumed_run / "model.zip", learner_of(config, device="cpu"), env)
     assert isinstance(model, BaseAlgorithm)
     assert model.num_timesteps == 128
 
@@ -155,7 +156,7 @@ def test_checkpoints_load_without_unpickling(resumed_run: Path, monkeypatch: pyt
         ("ppo", "gcn"),
         ("a2c", "mlp"),
         ("maskable_ppo", "gcn"),
-        ("lstm", "lstm"),
+        ("reinforce", "lstm"),
         ("reinforce", "reference"),
         ("random", "gcn"),
     ],
@@ -172,4 +173,4 @@ def test_every_algorithm_trains_and_transforms(
         assert not (tmp_path / "model.zip").exists()
         return
     assert main(["transform", "--genotype", NB201_CELL, "--checkpoint", str(tmp_path), "-k", "2"]) == 0
-    assert f"({algo}, 32 env steps)" in capsys.readouterr().out
+    assert f"({algo}-{policy}, 32 env steps)" in capsys.readouterr().out

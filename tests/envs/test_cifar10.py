@@ -2,31 +2,20 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import gymnasium as gym
 import numpy as np
 import pytest
-import torch
 from gymnasium.utils.env_checker import check_env as gym_check_env
 from stable_baselines3.common.env_checker import check_env as sb3_check_env
 
 from nat_env.envs.cifar10 import Cifar10Env, make_cifar10_env
 from nat_env.envs.vector import SupernetVecEnv
-from nat_env.supernet.setup import clear_cache
 from tests.conftest import shared_file
 from tests.data.fake_cifar import write_image_tree, write_tarball
 
-
-@pytest.fixture(scope="module", autouse=True)
-def one_thread() -> Iterator[None]:
-    # two shared CPU cores: two torch threads contend with other processes and run ~10x slower
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
-    clear_cache()
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
 @pytest.fixture(scope="module")

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import gymnasium as gym
 import numpy as np
 import pytest
-import torch
 from gymnasium.utils.env_checker import check_env as gym_check_env
 from stable_baselines3.common.env_checker import check_env as sb3_check_env
 
@@ -24,15 +22,7 @@ from nat_env.nb201.cells import code_of
 from nat_env.supernet.setup import clear_cache
 from tests.data.fake_cifar import write_image_tree, write_tarball
 
-
-@pytest.fixture(scope="module", autouse=True)
-def one_thread() -> Iterator[None]:
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
-    clear_cache()
-    clear_evaluators()
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
 @pytest.fixture(scope="module")
@@ -120,7 +110,10 @@ def test_remembered_scores_survive_the_process(archive: Path, cache: Path) -> No
     assert fresh.supernet_evaluator.memo == remembered
 
 
-def test_without_a_table_the_truth_is_unavailable(archive: Path, cache: Path) -> None:
+def test_without_a_table_the_truth_is_unavailable(
+    archive: Path, cache: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("NAT_NB201_TABLE", raising=False)
     env = tiny(archive, cache)
     _, info = env.reset(seed=0)
     assert info["truth"].startswith("unavailable")

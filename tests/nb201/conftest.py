@@ -7,7 +7,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from nat_env.nb201.table import ACCURACY_COLUMNS, NB201Table, TableRow, write_table
+from nat_env.nb201.schema import ACCURACY_COLUMNS, TableRow, write_table
+from nat_env.nb201.table import NB201Table
 from tests.conftest import shared_file
 
 SMALL_CODES = np.random.default_rng(0).choice(5**6, size=200, replace=False)

@@ -22,7 +22,8 @@ from nat_env.nb201.archive import (
 )
 from nat_env.nb201.cells import arch_str
 from nat_env.nb201.convert import convert, main
-from nat_env.nb201.table import ACCURACY_COLUMNS, NB201Table
+from nat_env.nb201.schema import ACCURACY_COLUMNS
+from nat_env.nb201.table import NB201Table
 
 FIXTURE_INDICES = (0, 11, 284)
 

@@ -1,4 +1,4 @@
-"""The reference policies reproduce NAT.md's numbers from the real table (CIFAR-10, 200 epochs)."""
+"""The reference policies reproduce the numbers of docs/background.md from the real table (CIFAR-10, 200 epochs)."""
 
 from __future__ import annotations
 

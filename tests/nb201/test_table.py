@@ -10,19 +10,8 @@ import pytest
 
 from nat_env import genotypes
 from nat_env.nb201.cells import code_of, genotype_of_code
-from nat_env.nb201.table import (
-    ACCURACY_COLUMNS,
-    COLUMNS,
-    DATASETS,
-    ENV_VAR,
-    EPOCHS,
-    SPLITS,
-    NB201Table,
-    TableError,
-    TableNotFoundError,
-    TableRow,
-    write_table,
-)
+from nat_env.nb201.schema import ACCURACY_COLUMNS, COLUMNS, DATASETS, EPOCHS, SPLITS, TableRow, write_table
+from nat_env.nb201.table import ENV_VAR, NB201Table, TableError, TableNotFoundError
 from tests.nb201.conftest import SMALL_CODES, synthetic_rows
 
 ALL_CODES = np.arange(5**6)

@@ -1,4 +1,4 @@
-"""Flags from a benchmark's Args dataclass."""
+"""Flags from configuration dataclasses (benchmarks and nat subcommands)."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 
 import pytest
 
-from benchmarks.args import parse_dataclass
+from nat_cli.arguments import parse_dataclass
 
 
 @dataclass
@@ -16,7 +16,7 @@ class Example:
     name: str | None = None
     smoke: bool = False
     seeds: tuple[int, ...] = (0, 1)
-    extra: dict[str, int] = field(default_factory=dict)
+    extra: dict[str, int] = field(default_factory=dict, metadata={"cli": False})
 
 
 def test_defaults_are_kept() -> None:

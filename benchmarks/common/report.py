@@ -3,25 +3,24 @@
 from __future__ import annotations
 
 import dataclasses
+import json
 from pathlib import Path
 from typing import Any
 
 from nat_env.records import provenance, write_json
 
-RESULTS = Path(__file__).resolve().parent / "results"
+RESULTS = Path(__file__).resolve().parents[1] / "results"
 
 
 def write(path: str | Path, config: Any, results: dict[str, Any]) -> Path:
     """Write ``{"created", "machine", "config", "results"}`` as JSON, atomically.
 
     Args:
-        path: the result file; a bare name goes into ``benchmarks/results``.
+        path: the result file; a relative path is taken under ``benchmarks/results``.
         config: the dataclass of arguments (or a dict) that produced the results.
         results: the numbers.
     """
-    target = Path(path)
-    if target.parent == Path("."):
-        target = RESULTS / target
+    target = resolve(path)
     machine = provenance()
     payload = {
         "created": machine.pop("created"),
@@ -34,6 +33,18 @@ def write(path: str | Path, config: Any, results: dict[str, Any]) -> Path:
         "results": results,
     }
     return write_json(target, payload, sort_keys=False)
+
+
+def resolve(path: str | Path) -> Path:
+    """A result path: absolute as given, relative under ``benchmarks/results`` (grouped by study)."""
+    target = Path(path)
+    return target if target.is_absolute() else RESULTS / target
+
+
+def plain(config: Any) -> dict[str, Any]:
+    """A configuration dataclass as JSON gives it back (tuples become lists), for comparisons."""
+    data: dict[str, Any] = json.loads(json.dumps(dataclasses.asdict(config), default=str))
+    return data
 
 
 def markdown_table(header: list[str], rows: list[list[Any]]) -> str:

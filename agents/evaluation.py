@@ -1,0 +1,214 @@
+"""How a trained policy is scored: held-out inputs, the paper's two inference modes and the references.
+
+Data flow: an env (its sampler, transitions, reward evaluator and, on NAS-Bench-201, the table's truth)
+→ fixed held-out input genotypes β → each method's transformed genotype α per β → :class:`Scores`: the
+gain of α over β per input, on the reward's validation accuracy and, where the env has them, on the
+test accuracy and the table's validation accuracy. This is the one place that scores policies: ``nat
+train``, the benchmarks and the README examples all call :func:`score`.
+
+Methods (Guo et al., 2019, Table 3 and section 4):
+
+* ``maximum``: the most probable choice per edge; α is taken even when it is worse than β.
+* ``sampling``: ``k`` samples, the best by the env's *validation* accuracy; β is kept when none beats it.
+* ``keep``: α = β (gain 0), the floor.
+* ``random``: one uniformly random legal rewrite per input.
+* ``exhaustive``: the best of all legal rewrites by the env's reward evaluator (no learner: what a
+  perfect optimiser of this reward would choose; on an exact env it is the oracle).
+* ``oracle`` (NAS-Bench-201 envs): the best of all legal rewrites by the table's validation accuracy
+  (:mod:`nat_env.nb201.oracle`), the ceiling of every NAT policy.
+
+Test accuracies never choose anything; they are only reported.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import gymnasium as gym
+import numpy as np
+import numpy.typing as npt
+
+from agents.inference import Method, Predictor, transform
+from agents.random_agent import RandomAgent
+from nat_env import Evaluator, Genotype, TransformEnv
+from nat_env.nb201 import TableEvaluator
+from nat_env.nb201.cells import code_of, genotype_of_code
+from nat_env.nb201.oracle import best_transformation, oracle
+
+HELD_OUT_SEED = 1_000_000
+"""Seed of the first held-out input (``reset(seed=HELD_OUT_SEED + i)``), far from training seeds."""
+METHODS = ("maximum", "sampling", "keep", "random", "exhaustive", "oracle")
+"""Every scoring method (see the module docstring)."""
+SPLITS = ("val", "test", "table_val")
+"""What a gain is measured on: the env's validation accuracy (the reward's), the test accuracy (where
+the evaluator reports one), and the table's validation accuracy (where the reward is a proxy of it)."""
+
+Array = npt.NDArray[np.float64]
+
+
+def transform_env(env: gym.Env[Any, Any]) -> TransformEnv:
+    """The :class:`~nat_env.TransformEnv` inside a ``gym.make`` env (its evaluator and transitions)."""
+    base = env.unwrapped
+    if not isinstance(base, TransformEnv):
+        raise TypeError(f"{type(base).__name__} is no NAT transformation env")
+    return base
+
+
+def held_out_inputs(env: gym.Env[Any, Any], n: int, seed: int = HELD_OUT_SEED) -> list[Genotype]:
+    """``n`` input genotypes from the env's own sampler, reset with seeds ``seed``, ``seed + 1``, ..."""
+    base = transform_env(env)
+    inputs = []
+    for i in range(n):
+        base.reset(seed=seed + i)
+        inputs.append(base.beta)
+    return inputs
+
+
+@dataclass(frozen=True)
+class Scores:
+    """Gains of each method's α over β per held-out input, in accuracy points.
+
+    Attributes:
+        inputs: the held-out input genotypes β.
+        gains: ``gains[method][split]``, one value per input (splits of :data:`SPLITS` the env has).
+        improved: ``improved[method]``: whether the method's α beat β on the env's validation accuracy.
+        k: samples per input of ``sampling``.
+        evaluator: which evaluator gave the validation accuracies, in words.
+    """
+
+    inputs: list[Genotype]
+    gains: dict[str, dict[str, Array]]
+    improved: dict[str, npt.NDArray[np.bool_]]
+    k: int
+    evaluator: str
+    splits: tuple[str, ...] = field(default=())
+
+    def mean(self, method: str, split: str = "val") -> float:
+        """The mean gain of a method (points)."""
+        return float(self.gains[method][split].mean())
+
+    def fraction_of_oracle(self, method: str, split: str = "test") -> float:
+        """A method's mean gain over the oracle's (``nan`` without an oracle or when its gain is 0)."""
+        if "oracle" not in self.gains or split not in self.gains["oracle"]:
+            return float("nan")
+        reference = self.mean("oracle", split)
+        return self.mean(method, split) / reference if reference else float("nan")
+
+    def summary(self) -> dict[str, Any]:
+        """Mean gains per method and split, the share of inputs each method improved (JSON-ready)."""
+        return {
+            "n_inputs": len(self.inputs),
+            "k": self.k,
+            "evaluator": self.evaluator,
+            "mean_gains": {m: {s: float(v.mean()) for s, v in by.items()} for m, by in self.gains.items()},
+            "improved_fraction": {m: float(v.mean()) for m, v in self.improved.items()},
+        }
+
+
+def describe_evaluator(env: gym.Env[Any, Any]) -> str:
+    """Which evaluator gives the env's validation accuracies, in words."""
+    base = transform_env(env)
+    evaluator = base.evaluator
+    if isinstance(evaluator, TableEvaluator):
+        return f"NAS-Bench-201 table, {evaluator.dataset}, {evaluator.epochs} epochs, validation split"
+    truth = "; the table's accuracies reported beside it" if base.truth is not None else ""
+    return f"shared-weight supernet, validation split{truth}"
+
+
+def score(
+    model: Predictor | None,
+    env: gym.Env[Any, Any],
+    inputs: Sequence[Genotype],
+    methods: Sequence[str] = ("maximum", "sampling", "keep", "oracle"),
+    k: int = 8,
+    seed: int = 0,
+) -> Scores:
+    """Score a policy (and references) on held-out inputs.
+
+    Args:
+        model: anything with SB3's ``predict`` (``None`` when only reference methods are asked for).
+        env: the env the model was trained on (its evaluator, transitions and truth are used).
+        inputs: the held-out inputs (:func:`held_out_inputs`).
+        methods: any of :data:`METHODS`; ``oracle`` is left out on envs without a table.
+        k: samples per input for ``sampling``.
+        seed: seed of the sampling (input ``i`` samples with ``seed + i``) and of ``random``.
+
+    Raises:
+        ValueError: for an unknown method or a policy method without a model.
+    """
+    unknown = sorted(set(methods) - set(METHODS))
+    if unknown:
+        raise ValueError(f"unknown method(s) {', '.join(unknown)}; known: {', '.join(METHODS)}")
+    if model is None and {"maximum", "sampling"} & set(methods):
+        raise ValueError("maximum and sampling need a model")
+    base = transform_env(env)
+    truth = base.truth
+    chosen = [m for m in methods if m != "oracle" or isinstance(truth, TableEvaluator)]
+    alphas: dict[str, list[Genotype]] = {m: [] for m in chosen}
+    improved: dict[str, list[bool]] = {m: [] for m in chosen}
+    randomiser = RandomAgent(seed=seed)
+    for i, beta in enumerate(inputs):
+        for method in chosen:
+            alpha, better = _choose(method, model, randomiser, beta, base, k, seed + i)
+            alphas[method].append(alpha)
+            improved[method].append(better)
+    gains = {m: _gains(base.evaluator, list(inputs), alphas[m]) for m in chosen}
+    return Scores(
+        list(inputs),
+        gains,
+        {m: np.asarray(v, bool) for m, v in improved.items()},
+        k,
+        describe_evaluator(env),
+        tuple(next(iter(gains.values())).keys()) if gains else (),
+    )
+
+
+def _choose(
+    method: str,
+    model: Predictor | None,
+    randomiser: RandomAgent,
+    beta: Genotype,
+    base: TransformEnv,
+    k: int,
+    seed: int,
+) -> tuple[Genotype, bool]:
+    """One method's α for one β and whether it beat β on the env's validation accuracy."""
+    evaluator, transitions = base.evaluator, base.transitions
+    if method in ("maximum", "sampling"):
+        assert model is not None
+        mode: Method = "maximum" if method == "maximum" else "sampling"
+        result = transform(
+            model, beta, evaluator, transitions, mode, k=k, keep_beta_if_worse=mode == "sampling", seed=seed
+        )
+        return result.alpha, result.improved
+    if method == "keep":
+        return beta, False
+    if method == "random":
+        result = transform(randomiser, beta, evaluator, transitions, "maximum", keep_beta_if_worse=False)
+        return result.alpha, result.improved
+    if method == "exhaustive":
+        alpha, _ = best_transformation(beta, evaluator, transitions)
+        return alpha, alpha != beta
+    truth = base.truth
+    assert isinstance(truth, TableEvaluator)
+    found = oracle(np.array([code_of(beta)]), truth.val, truth.test)
+    code = int(found.alpha_codes[0])
+    return (beta if code == code_of(beta) else genotype_of_code(code)), bool(found.gains.val[0] > 0)
+
+
+def _gains(evaluator: Evaluator, inputs: list[Genotype], alphas: list[Genotype]) -> dict[str, Array]:
+    """Gains in points of every α over its β, per split the evaluations carry.
+
+    Every β and α of one method is scored in one call, so a supernet scores each pair on the same images.
+    """
+    both = evaluator.evaluate([*inputs, *alphas])
+    betas, after = both[: len(inputs)], both[len(inputs) :]
+    gains = {"val": 100 * np.array([a.accuracy - b.accuracy for a, b in zip(after, betas, strict=True)])}
+    for split, key in (("test", "test_accuracy"), ("table_val", "table_val_accuracy")):
+        if all(key in e.extra for e in both):
+            gains[split] = 100 * np.array(
+                [a.extra[key] - b.extra[key] for a, b in zip(after, betas, strict=True)]
+            )
+    return gains

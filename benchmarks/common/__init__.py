@@ -1,0 +1,4 @@
+"""What the benchmark scripts share: result files, statistics, rank correlations and fidelity metrics.
+
+Scripts import from here and from the packages, never from one another.
+"""

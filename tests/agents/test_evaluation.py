@@ -1,0 +1,72 @@
+"""Scoring policies on held-out inputs: every method, the oracle from the table, test gains where they exist."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import gymnasium as gym
+import numpy as np
+import pytest
+
+import nat_env  # noqa: F401 - registers the env ids
+from agents import RandomAgent
+from agents.evaluation import METHODS, held_out_inputs, score
+from nat_env import Genotype
+from nat_env.envs.nb201 import load_table
+from tests.agents.conftest import make_env
+
+
+@pytest.fixture
+def table_env(synthetic_table: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[gym.Env]:  # type: ignore[type-arg]
+    monkeypatch.setenv("NAT_NB201_TABLE", str(synthetic_table))
+    load_table.cache_clear()
+    yield gym.make("NAT-NB201-CIFAR10-v0")
+    load_table.cache_clear()
+
+
+def test_held_out_inputs_are_fixed_by_their_seed(table_env: gym.Env) -> None:  # type: ignore[type-arg]
+    first = held_out_inputs(table_env, 5, seed=7)
+    assert held_out_inputs(table_env, 5, seed=7) == first
+    assert held_out_inputs(table_env, 5, seed=8)[0] == first[1]
+
+
+def test_every_method_on_the_exact_env(table_env: gym.Env) -> None:  # type: ignore[type-arg]
+    inputs = held_out_inputs(table_env, 12, seed=3)
+    found = score(RandomAgent(0), table_env, inputs, methods=METHODS, k=4)
+    assert set(found.gains) == set(METHODS)
+    assert set(found.splits) == {"val", "test"}
+    oracle = found.gains["oracle"]
+    assert np.all(oracle["val"] >= 0)
+    for method in METHODS:  # nothing beats the oracle on validation accuracy
+        assert np.all(found.gains[method]["val"] <= oracle["val"] + 1e-9), method
+    np.testing.assert_allclose(found.gains["exhaustive"]["val"], oracle["val"])  # exact reward: the same
+    assert np.all(found.gains["keep"]["val"] == 0)
+    assert np.all(found.gains["sampling"]["val"] >= 0)  # β is kept when no sample beats it
+    assert found.fraction_of_oracle("oracle") == pytest.approx(1.0)
+    summary = found.summary()
+    assert summary["n_inputs"] == 12
+    assert set(summary["mean_gains"]["oracle"]) == {"val", "test"}
+
+
+def computing(genotype: Genotype) -> float:
+    """Accuracy = the share of edges with compute: every NAT rewrite but keep loses."""
+    return float(np.mean([op not in ("none", "skip_connect") for op in genotype.ops]))
+
+
+def test_maximum_takes_alpha_even_when_it_is_worse() -> None:
+    env = make_env("nb201", "nat", computing, on_illegal="keep")
+    inputs = held_out_inputs(env, 20, seed=0)
+    found = score(RandomAgent(1), env, inputs, methods=("maximum", "sampling"), k=4)
+    assert found.gains["maximum"]["val"].min() < 0  # random rewrites lose, and Maximum keeps them
+    assert found.gains["sampling"]["val"].min() >= 0
+    assert "oracle" not in found.gains  # no table: no oracle
+    assert found.splits == ("val",)
+
+
+def test_unknown_methods_and_missing_models_are_refused(table_env: gym.Env) -> None:  # type: ignore[type-arg]
+    inputs = held_out_inputs(table_env, 2)
+    with pytest.raises(ValueError, match="unknown method"):
+        score(None, table_env, inputs, methods=("best",))
+    with pytest.raises(ValueError, match="need a model"):
+        score(None, table_env, inputs, methods=("maximum",))
