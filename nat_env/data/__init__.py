@@ -3,7 +3,7 @@ batched augmentation on the device."""
 
 from __future__ import annotations
 
-from nat_env.data.augment import cutout, random_crop_flip
+from nat_env.data.augment import cutout, images_on_device, random_crop_flip
 from nat_env.data.cifar import (
     CIFAR10_CLASSES,
     CIFAR10_MEAN,
@@ -23,6 +23,7 @@ __all__ = [
     "DataError",
     "ImageArrays",
     "cutout",
+    "images_on_device",
     "load_cifar10",
     "random_crop_flip",
     "split_indices",

@@ -1,6 +1,7 @@
-"""Batched image augmentation on the images' device: random crop and flip, cutout.
+"""Images on the device, and batched augmentation there: upload with resizing, random crop and flip, cutout.
 
-The data flow runs device-resident uint8 images → these functions → training batches, for the supernet
+The data flow runs decoded uint8 arrays → :func:`images_on_device` → device-resident images → the
+augmentations → training batches, for the supernet
 (:class:`nat_env.data.cifar.CifarData`) and for training from scratch (:mod:`nat_env.scratch`). Each
 function draws its randomness from an optional ``torch.Generator`` on the images' device, so a seeded
 generator makes a run's batches reproducible and its state can be checkpointed.
@@ -8,8 +9,28 @@ generator makes a run's batches reproducible and its state can be checkpointed.
 
 from __future__ import annotations
 
+import numpy as np
+import numpy.typing as npt
 import torch
 import torch.nn.functional as F
+
+
+def images_on_device(
+    images: npt.NDArray[np.uint8],
+    labels: npt.NDArray[np.int64],
+    device: torch.device,
+    image_size: int,
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """Upload images and labels, channels first; other sizes are area-downsampled once, on the device.
+
+    Shapes:
+        ``images``: ``(N, H, W, 3)`` → ``(N, 3, image_size, image_size)`` uint8; ``labels``: ``(N,)``.
+    """
+    x = torch.from_numpy(np.ascontiguousarray(images)).to(device).permute(0, 3, 1, 2).contiguous()
+    if x.shape[-1] != image_size:
+        resized = F.interpolate(x.float(), size=(image_size, image_size), mode="area")
+        x = resized.round().clamp(0, 255).to(torch.uint8)
+    return x, torch.from_numpy(np.ascontiguousarray(labels)).to(device)
 
 
 def random_crop_flip(images: torch.Tensor, generator: torch.Generator | None = None) -> torch.Tensor:

@@ -31,9 +31,8 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 import torch
-import torch.nn.functional as F
 
-from nat_env.data.augment import random_crop_flip
+from nat_env.data.augment import images_on_device, random_crop_flip
 
 CIFAR10_CLASSES: tuple[str, ...] = (
     "airplane",
@@ -371,11 +370,7 @@ class CifarData:
     def _to_device(
         self, images: npt.NDArray[np.uint8], labels: npt.NDArray[np.int64]
     ) -> tuple[torch.Tensor, torch.Tensor]:
-        x = torch.from_numpy(np.ascontiguousarray(images)).to(self.device).permute(0, 3, 1, 2).contiguous()
-        if x.shape[-1] != self.image_size:
-            resized = F.interpolate(x.float(), size=(self.image_size, self.image_size), mode="area")
-            x = resized.round().clamp(0, 255).to(torch.uint8)
-        return x, torch.from_numpy(np.ascontiguousarray(labels)).to(self.device)
+        return images_on_device(images, labels, self.device, self.image_size)
 
     def normalize(self, images: torch.Tensor) -> torch.Tensor:
         """uint8 ``(B, 3, S, S)`` images to normalised float32."""
