@@ -16,6 +16,7 @@ from benchmarks import (
     nb201_reference,
     nb201_speed,
     published_cells,
+    scratch_pairs,
     supernet_fidelity,
     supernet_profile,
     supernet_speed,
@@ -66,8 +67,11 @@ def main() -> None:
         )
         if os.environ.get("NAT_CIFAR10_ARCHIVE"):
             published_cells.main(["--smoke", "--out", str(out / "published.json")])
+            scratch_pairs.main(
+                ["--smoke", "--runs-dir", str(out / "scratch"), "--out", str(out / "scratch.json")]
+            )
         else:
-            print("NAT_CIFAR10_ARCHIVE is not set: skipping the published-cells benchmark")
+            print("NAT_CIFAR10_ARCHIVE is not set: skipping the published-cells and from-scratch benchmarks")
     print("benchmark smoke runs: ok")
 
 

@@ -24,6 +24,7 @@ BENCHMARKS = {
     "fidelity": "benchmarks.supernet_fidelity",
     "grouping": "benchmarks.fidelity_grouping",
     "published": "benchmarks.published_cells",
+    "scratch": "benchmarks.scratch_pairs",
     "demo": "benchmarks.demo",
 }
 """Benchmark names and their modules."""
@@ -34,7 +35,7 @@ class BenchArgs:
     """Configuration of ``nat bench``."""
 
     name: str
-    """The benchmark: reference (NB201 oracle / random / keep), speed (NB201 env steps per second), agents (learners vs the oracle), supernet (supernet training and reward speed), profile (where a reward pass spends its time), fidelity (supernet vs NAS-Bench-201 ranking), grouping (what grouped supernet training costs in fidelity), published (published cells through the supernet env) or demo (the main job)."""
+    """The benchmark: reference (NB201 oracle / random / keep), speed (NB201 env steps per second), agents (learners vs the oracle), supernet (supernet training and reward speed), profile (where a reward pass spends its time), fidelity (supernet vs NAS-Bench-201 ranking), grouping (what grouped supernet training costs in fidelity), published (published cells through the supernet env), scratch (published pairs trained from scratch over seeds) or demo (the main job)."""
     args: list[str] = field(default_factory=list)
     """Flags passed on to the benchmark (see nat bench NAME --help)."""
 
