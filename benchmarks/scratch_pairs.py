@@ -4,10 +4,10 @@ Trains each input cell β (DARTS_V2, ENAS, VGG, ResBlock, MobileNetV2), the auth
 NAT_β, and, where our trained policy has transformed β (``published_cells``' result file, Sampling-GCN),
 our α, with :func:`nat_env.scratch.train_from_scratch` for every seed, and reports the test accuracy per
 seed, its mean with a 95 % Student-t interval over seeds, and the paired difference α − β per seed (the
-same seed gives both the same data order, augmentation and drop-path draws) with its t-interval.
+same seed gives both the same data order and augmentation) with its t-interval.
 
 The default ``tiny`` preset runs on one CPU core (5 cells of 8 channels, 16 px images, 5,000 training
-images, 10 epochs): **a pipeline check, not evidence**. Its accuracies are far below trained numbers and
+images, 6 epochs): **a pipeline check, not evidence**. Its accuracies are far below trained numbers and
 its differences say nothing about the paper's claim; the ``short`` and ``darts`` presets need a GPU
 (``benchmarks/gpu_scratch_short.sh`` is the prepared ``short`` run). The test split is scored once per run
 and chooses nothing.

@@ -14,7 +14,7 @@ space):
 * ``short``: a few GPU minutes per run (not measured here): DARTS' protocol in its search-phase network
   (8 cells, 16 channels) for 20 epochs; NAS-Bench-201's own 12-epoch protocol.
 * ``tiny``: a CPU pipeline check of a few minutes: 5 cells of 8 channels (NAS-Bench-201: one cell per
-  stage), 16 px images, 5,000 training images, 10 epochs. Its accuracies are far below trained numbers
+  stage), 16 px images, 5,000 training images, 6 epochs. Its accuracies are far below trained numbers
   and say nothing about which cell is better: a pipeline check, not evidence.
 """
 
@@ -176,7 +176,7 @@ _NB201 = Protocol(
 )
 
 _TINY_PURPOSE = (
-    "a CPU pipeline check of a few minutes (5,000 images of 16 px, 10 epochs): a pipeline check, not evidence"
+    "a CPU pipeline check of a few minutes (5,000 images of 16 px, 6 epochs): a pipeline check, not evidence"
 )
 
 PRESETS: dict[str, dict[Space, Protocol]] = {
@@ -205,7 +205,7 @@ PRESETS: dict[str, dict[Space, Protocol]] = {
             name="tiny",
             layers=5,
             channels=8,
-            epochs=10,
+            epochs=6,
             batch_size=64,
             learning_rate=0.05,
             drop_path=0.1,
@@ -219,7 +219,7 @@ PRESETS: dict[str, dict[Space, Protocol]] = {
             name="tiny",
             layers=1,
             channels=8,
-            epochs=10,
+            epochs=6,
             batch_size=64,
             image_size=16,
             max_train_images=5000,
