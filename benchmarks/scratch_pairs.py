@@ -12,7 +12,7 @@ its differences say nothing about the paper's claim; the ``short`` and ``darts``
 (``benchmarks/gpu_scratch_short.sh`` is the prepared ``short`` run). The test split is scored once per run
 and chooses nothing.
 
-    python -m benchmarks.scratch_pairs           # tiny, CPU: results/scratch/tiny_cpu.json and .md
+    python -m benchmarks.scratch_pairs           # tiny, one CPU thread (45 runs, 33 min): results/scratch/tiny_cpu.*
     python -m benchmarks.scratch_pairs --smoke   # a few hundred images, one epoch (< 1 min)
 
 Run folders go to ``--runs-dir``; a rerun resumes unfinished runs and reuses finished ones.

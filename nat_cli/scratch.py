@@ -110,5 +110,5 @@ def run(args: ScratchArgs) -> int:
         f"after {len(result.history)} epochs ({result.train_seconds:.0f} s of training); "
         f"{format_cost(Cost(result.params, result.madds))} (at 32 px)"
     )
-    print(f"wrote {Path(args.log_dir) / RESULTS}")
+    print(f"results: {Path(args.log_dir) / RESULTS}")
     return 0
