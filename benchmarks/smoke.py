@@ -56,8 +56,11 @@ def main() -> None:
         )
         if os.environ.get("NAT_CIFAR10_ARCHIVE"):
             script("published_cells").main(["--smoke", "--out", str(out / "published.json")])
+            script("scratch_pairs").main(
+                ["--smoke", "--runs-dir", str(out / "scratch"), "--out", str(out / "scratch.json")]
+            )
         else:
-            print("NAT_CIFAR10_ARCHIVE is not set: skipping the published-cells benchmark")
+            print("NAT_CIFAR10_ARCHIVE is not set: skipping the published-cells and from-scratch benchmarks")
     print("benchmark smoke runs: ok")
 
 

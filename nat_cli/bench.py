@@ -23,6 +23,8 @@ BENCHMARKS = {
     "profile": "benchmarks.supernet_profile",
     "fidelity": "benchmarks.supernet_fidelity",
     "published": "benchmarks.published_cells",
+    "scratch": "benchmarks.scratch_pairs",
+    "end_to_end": "benchmarks.end_to_end",
 }
 """Benchmark names and their modules."""
 
@@ -31,13 +33,8 @@ BENCHMARKS = {
 class BenchArgs:
     """Configuration of ``nat bench``."""
 
-    name: str = field(
-        metadata={
-            "positional": True,
-            "choices": tuple(BENCHMARKS),
-        }
-    )
-    """The benchmark: reference (NB201 oracle / random / keep), speed (NB201 env steps per second), agents (learners vs the oracle), supernet (supernet training and reward speed), profile (where a reward pass spends its time), fidelity (supernet vs NAS-Bench-201 ranking), published (published cells through the supernet env)."""
+    name: str = field(metadata={"positional": True, "choices": tuple(BENCHMARKS)})
+    """The benchmark: reference (NB201 oracle / random / keep), speed (NB201 env steps per second), agents (learners vs the oracle), supernet (supernet training and reward speed), profile (where a reward pass spends its time), fidelity (supernet vs NAS-Bench-201 ranking), published (published cells through the supernet env), scratch (published pairs trained from scratch over seeds) or end_to_end (a learner trained on supernet rewards, scored by the table)."""
     args: list[str] = field(default_factory=list, metadata={"positional": True, "nargs": argparse.REMAINDER})
     """Flags passed on to the benchmark (see nat bench NAME --help)."""
 

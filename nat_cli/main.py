@@ -16,7 +16,7 @@ from importlib import import_module
 from types import ModuleType
 from typing import Any, NoReturn
 
-COMMANDS = ("train", "transform", "cost", "table", "bench")
+COMMANDS = ("train", "transform", "scratch", "cost", "table", "bench")
 """Subcommands; each is a module ``nat_cli.<name>`` with ``add_parser``, ``from_namespace`` and ``run``."""
 
 
@@ -102,7 +102,11 @@ def main(argv: Sequence[str] | None = None) -> int:
                 warnings.filterwarnings("ignore", category=FutureWarning)
             return runner(config)
     except KeyboardInterrupt:
-        hint = " (rerun with --resume to continue from the last checkpoint)" if command == "train" else ""
+        hint = (
+            " (rerun with --resume to continue from the last checkpoint)"
+            if command in ("train", "scratch")
+            else ""
+        )
         print(f"\n{label}: interrupted{hint}", file=sys.stderr)
         return 130
     except Exception as error:

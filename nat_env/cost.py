@@ -21,7 +21,7 @@ concatenation and the zeros of a disconnected cell are free), so a network costs
 Every module is built from its real factory on PyTorch's ``meta`` device (no weights, no arithmetic) and
 run under :class:`~torch.utils.flop_counter.FlopCounterMode` once per configuration (factory, arguments,
 input shape). The cells and their modules come from :func:`nat_env.nn.network.cell_specs` and
-:func:`nat_env.nn.network.cell_layout`, the functions the network constructors use. The skeleton (stems,
+:func:`nat_env.nn.cell.cell_layout`, the functions the network constructors use. The skeleton (stems,
 NAS-Bench-201's residual reductions and last activation) and every cell's input size do not depend on
 the genotype: the first genotype counted for a network size builds and runs its whole network once and
 keeps them. After that a new genotype costs about a millisecond; ``full_network=True`` still counts the
@@ -39,17 +39,8 @@ from torch import nn
 from torch.utils.flop_counter import FlopCounterMode
 
 from nat_env.genotypes import Genotype, resolve
-from nat_env.nn.network import (
-    INPUT_SIZES,
-    NUM_CLASSES,
-    CellModule,
-    CellSpec,
-    build,
-    cell_layout,
-    cell_multiplier,
-    cell_specs,
-    preprocessing,
-)
+from nat_env.nn.cell import CellModule, CellSpec, cell_layout, cell_multiplier, preprocessing
+from nat_env.nn.network import INPUT_SIZES, NUM_CLASSES, build, cell_specs
 from nat_env.nn.operations import make_op
 
 Dataset = Literal["cifar10", "imagenet"]

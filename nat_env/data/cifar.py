@@ -30,8 +30,8 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 import torch
-import torch.nn.functional as F
 
+from nat_env.data.augment import images_on_device, random_crop_flip
 from nat_env.records import atomic_save
 
 CIFAR10_CLASSES: tuple[str, ...] = (
@@ -365,35 +365,16 @@ class CifarData:
     def _to_device(
         self, images: npt.NDArray[np.uint8], labels: npt.NDArray[np.int64]
     ) -> tuple[torch.Tensor, torch.Tensor]:
-        x = torch.from_numpy(np.ascontiguousarray(images)).to(self.device).permute(0, 3, 1, 2).contiguous()
-        if x.shape[-1] != self.image_size:
-            resized = F.interpolate(x.float(), size=(self.image_size, self.image_size), mode="area")
-            x = resized.round().clamp(0, 255).to(torch.uint8)
-        return x, torch.from_numpy(np.ascontiguousarray(labels)).to(self.device)
+        return images_on_device(images, labels, self.device, self.image_size)
 
     def normalize(self, images: torch.Tensor) -> torch.Tensor:
         """uint8 ``(B, 3, S, S)`` images to normalised float32."""
         return (images.float() - self.mean) / self.std
 
     def augment(self, images: torch.Tensor, generator: torch.Generator | None = None) -> torch.Tensor:
-        """Random crop (zero padding of S/8 pixels, 4 at 32x32, then a random shift) and horizontal flip.
-
-        Runs on the images' device in one batched gather, no host round trip.
-        """
-        b, _, s, _ = images.shape
-        pad = max(1, s // 8)
-        padded = F.pad(images, (pad, pad, pad, pad))
-        dev = images.device
-        shift = torch.randint(0, 2 * pad + 1, (2, b), device=dev, generator=generator)
-        span = torch.arange(s, device=dev)
-        rows = (span[None, :] + shift[0][:, None])[:, None, :, None]
-        cols = (span[None, :] + shift[1][:, None])[:, None, None, :]
-        batch = torch.arange(b, device=dev)[:, None, None, None]
-        channel = torch.arange(3, device=dev)[None, :, None, None]
-        cropped = padded[batch, channel, rows, cols]
-        flip = torch.rand(b, device=dev, generator=generator) < 0.5
-        cropped = torch.where(flip[:, None, None, None], cropped.flip(3), cropped)
-        return self.normalize(cropped)
+        """Random crop (zero padding of S/8 pixels, 4 at 32x32, then a random shift) and horizontal flip,
+        then normalisation (:func:`nat_env.data.augment.random_crop_flip`), on the images' device."""
+        return self.normalize(random_crop_flip(images, generator))
 
     def weights_batches(
         self, batch_size: int, generator: torch.Generator | None = None

@@ -1,16 +1,17 @@
-"""Torch modules built from genotypes: edge ops and the DARTS / NAS-Bench-201 evaluation networks."""
+"""Torch modules built from genotypes: edge ops, cells and the DARTS / NAS-Bench-201 evaluation networks."""
 
 from __future__ import annotations
 
+from nat_env.nn.auxiliary import AuxiliaryHeadCIFAR
+from nat_env.nn.cell import CellModule, computing_edges
+from nat_env.nn.nb201_network import NetworkNB201
 from nat_env.nn.network import (
     INPUT_SIZES,
     NUM_CLASSES,
-    CellModule,
     NetworkCIFAR,
     NetworkImageNet,
-    NetworkNB201,
     build,
-    computing_edges,
+    main_parameters,
 )
 from nat_env.nn.operations import OPERATIONS, FactorizedReduce, ReLUConvBN, Zero, make_op
 
@@ -18,6 +19,7 @@ __all__ = [
     "INPUT_SIZES",
     "NUM_CLASSES",
     "OPERATIONS",
+    "AuxiliaryHeadCIFAR",
     "CellModule",
     "FactorizedReduce",
     "NetworkCIFAR",
@@ -27,5 +29,6 @@ __all__ = [
     "Zero",
     "build",
     "computing_edges",
+    "main_parameters",
     "make_op",
 ]

@@ -1,201 +1,29 @@
-"""Evaluation networks: a genotype stacked into the standard DARTS or NAS-Bench-201 network.
+"""DARTS' evaluation networks: a genotype's cells stacked into the CIFAR or ImageNet network, and the
+builder that picks the standard network (DARTS or NAS-Bench-201) of a genotype and dataset.
 
-The data flow runs genotype → these networks → training from scratch or :mod:`nat_env.cost`. The
-macro-architectures are the published ones (DARTS ``cnn/model.py`` without the auxiliary head;
-NAS-Bench-201's ``TinyNetwork``); only how a cell turns into modules is defined here.
+The data flow runs genotype → :mod:`nat_env.nn.cell` → these networks → training from scratch
+(:mod:`nat_env.scratch`) or :mod:`nat_env.cost`. The macro-architectures are DARTS' (Liu et al., 2019,
+``cnn/model.py``); the CIFAR network takes DARTS' auxiliary head on request
+(:mod:`nat_env.nn.auxiliary`), which is used only in training and never counted as cost.
 
-How a cell computes (the same rule as :meth:`nat_env.genotypes.Cell.pruned`, docs/background.md, mistake 8):
-
-* A node sums ``op(source)`` over its incoming edges. Null edges are *skipped*, not multiplied by zero,
-  so they cost nothing.
-* A dead node (every incoming edge null or from a dead node, see :meth:`Cell.live_nodes`) outputs zero:
-  its outgoing edges get no modules and it is left out of the concatenation.
-* Edges whose result cannot reach the cell output get no modules either, and an input node that no
-  remaining edge reads gets no preprocessing. For published cells this changes nothing (every node is
-  concatenated or read); for transformed cells it keeps the cost honest.
-* DARTS cells concatenate their live concat nodes only, so a cell outputs
-  ``len(cell.output_nodes()) * C`` channels and the next cells' preprocessing sees that many.
-* A *disconnected* cell (no live concat node) outputs zeros with the channels of one node (``C``, a
-  multiplier of 1) and the cell's spatial size. The network still runs and its cost stays defined; the
-  zeros carry no signal, so whatever follows only sees the skip path of later cells (the cell two back).
-
-The constructors take their cells from :func:`cell_specs` and each cell's modules from :func:`cell_layout`;
-:mod:`nat_env.cost` walks the same two functions instead of building the network, so they cannot drift.
+The constructors take their cells from :func:`cell_specs` and each cell's modules from
+:func:`nat_env.nn.cell.cell_layout`; :mod:`nat_env.cost` walks the same two functions instead of building
+the network, so they cannot drift.
 """
 
 from __future__ import annotations
 
-from typing import ClassVar, Literal, NamedTuple
+from typing import ClassVar, Literal
 
 import torch
 from torch import nn
 
-from nat_env.genotypes import Cell, Edge, Genotype
-from nat_env.nn.operations import FactorizedReduce, ReLUConvBN, make_op
+from nat_env.genotypes import Genotype
+from nat_env.nn.auxiliary import AuxiliaryHeadCIFAR
+from nat_env.nn.cell import CellModule, CellSpec, cell_multiplier
+from nat_env.nn.nb201_network import NetworkNB201
 
 Dataset = Literal["cifar10", "cifar100", "imagenet"]
-
-
-def computing_edges(cell: Cell) -> tuple[Edge, ...]:
-    """The edges that get modules: non-null, from a live node, and on a path to the cell output.
-
-    Args:
-        cell: a DARTS or NAS-Bench-201 cell.
-
-    Returns:
-        The edges in the cell's order (grouped by increasing target); empty for a disconnected cell.
-    """
-    live = cell.live_nodes()
-    edges = [edge for edge in cell.edges if edge.op != "none" and edge.source in live]
-    useful = set(cell.output_nodes())
-    # Walking targets downwards settles every node before any of its sources is looked at.
-    for edge in reversed(edges):
-        if edge.target in useful:
-            useful.add(edge.source)
-    return tuple(edge for edge in edges if edge.target in useful)
-
-
-def drop_path(x: torch.Tensor, drop_prob: float) -> torch.Tensor:
-    """Zero whole samples of an edge's output with probability ``drop_prob`` (DARTS' regulariser).
-
-    Kept samples are scaled by ``1 / (1 - drop_prob)`` so the expectation is unchanged.
-
-    Shapes:
-        ``x``: ``(N, C, H, W)``; the output has the same shape.
-    """
-    keep = 1.0 - drop_prob
-    mask = torch.empty(x.size(0), 1, 1, 1, device=x.device, dtype=x.dtype).bernoulli_(keep)
-    return x / keep * mask
-
-
-def preprocessing(c_in: int, channels: int, factorized: bool) -> nn.Module:
-    """DARTS' input preprocessing: match the channels, and the size of an input from before a reduction.
-
-    Args:
-        c_in: channels of the input.
-        channels: channels ``C`` of the cell.
-        factorized: whether the input has twice the cell's size (the cell two back, before a reduction).
-    """
-    return FactorizedReduce(c_in, channels) if factorized else ReLUConvBN(c_in, channels, 1, 1)
-
-
-def cell_multiplier(cell: Cell) -> int:
-    """Output channels of a cell over its ``C``: live concat nodes, or 1 (NAS-Bench-201, disconnected)."""
-    outputs = cell.output_nodes()
-    return len(outputs) if cell.style == "darts" and outputs else 1
-
-
-class CellSpec(NamedTuple):
-    """The arguments of one :class:`CellModule` of a network (see :func:`cell_specs`)."""
-
-    cell: Cell
-    in_channels: tuple[int, ...]
-    channels: int
-    reduction: bool = False
-    reduction_prev: bool = False
-
-
-class CellLayout(NamedTuple):
-    """The modules a :class:`CellModule` gets, as the arguments of their factories.
-
-    Attributes:
-        edges: the computing edges (:func:`computing_edges`).
-        outputs: the live concat nodes.
-        multiplier: :func:`cell_multiplier`.
-        preprocess: per input node, the arguments of :func:`preprocessing`, or ``None`` for an identity
-            (NAS-Bench-201 cells, and DARTS inputs that no computing edge reads).
-        ops: per computing edge, the arguments ``(name, channels, stride)`` of
-            :func:`~nat_env.nn.operations.make_op`.
-    """
-
-    edges: tuple[Edge, ...]
-    outputs: tuple[int, ...]
-    multiplier: int
-    preprocess: tuple[tuple[int, int, bool] | None, ...]
-    ops: tuple[tuple[str, int, int], ...]
-
-
-def cell_layout(spec: CellSpec) -> CellLayout:
-    """What :class:`CellModule` builds for a cell; the cost model walks the same layout.
-
-    Args:
-        spec: the cell and its channels and reductions.
-
-    Raises:
-        ValueError: on a number of inputs other than the cell's, or a NAS-Bench-201 cell whose input
-            channels differ from ``C``.
-    """
-    cell, in_channels, channels, reduction, reduction_prev = spec
-    if len(in_channels) != cell.n_inputs:
-        raise ValueError(f"a {cell.style} cell has {cell.n_inputs} input(s), got {len(in_channels)}")
-    if cell.style == "nb201" and in_channels != (channels,):
-        raise ValueError(f"a NAS-Bench-201 cell keeps its channels: got {in_channels[0]} in, {channels} out")
-    edges = computing_edges(cell)
-    read = {edge.source for edge in edges}
-    preprocess = tuple(
-        (c_in, channels, node == 0 and reduction_prev) if cell.style == "darts" and node in read else None
-        for node, c_in in enumerate(in_channels)
-    )
-    ops = tuple((edge.op, channels, 2 if reduction and edge.source < cell.n_inputs else 1) for edge in edges)
-    return CellLayout(edges, cell.output_nodes(), cell_multiplier(cell), preprocess, ops)
-
-
-class CellModule(nn.Module):
-    """One cell of a network: preprocessing of its inputs, the ops of its edges, the output.
-
-    Args:
-        cell: the genotype's cell (DARTS or NAS-Bench-201 style).
-        in_channels: channels of each input (two for DARTS cells: the cells two and one back).
-        channels: channels ``C`` of every node.
-        reduction: whether edges leaving input nodes have stride 2.
-        reduction_prev: whether the previous cell reduced, so the input two back has twice the size
-            and is preprocessed by :class:`FactorizedReduce` (DARTS cells only).
-
-    Attributes:
-        multiplier: output channels / ``C`` (the number of live concat nodes, or 1 if disconnected).
-        out_channels: ``multiplier * C``.
-
-    Shapes:
-        inputs ``(N, in_channels[i], H, W)`` (``2H`` for the first input after a reduction) →
-        output ``(N, out_channels, H', W')``, ``H' = H / 2`` in reduction cells.
-    """
-
-    def __init__(
-        self,
-        cell: Cell,
-        in_channels: tuple[int, ...],
-        channels: int,
-        reduction: bool = False,
-        reduction_prev: bool = False,
-    ) -> None:
-        super().__init__()
-        layout = cell_layout(CellSpec(cell, in_channels, channels, reduction, reduction_prev))
-        self.channels = channels
-        self.reduction = reduction
-        self.edges = layout.edges
-        self.outputs = layout.outputs
-        self.multiplier = layout.multiplier
-        self.out_channels = self.multiplier * channels
-        self.preprocess = nn.ModuleList(
-            nn.Identity() if args is None else preprocessing(*args) for args in layout.preprocess
-        )
-        self.ops = nn.ModuleList(make_op(*args) for args in layout.ops)
-
-    def forward(self, *inputs: torch.Tensor, drop_prob: float = 0.0) -> torch.Tensor:
-        """Compute the cell; ``drop_prob`` applies drop-path to non-identity edges in training."""
-        states = {node: pre(x) for node, (pre, x) in enumerate(zip(self.preprocess, inputs, strict=True))}
-        for edge, op in zip(self.edges, self.ops, strict=True):
-            h = op(states[edge.source])
-            if self.training and drop_prob > 0 and not isinstance(op, nn.Identity):
-                h = drop_path(h, drop_prob)
-            states[edge.target] = states[edge.target] + h if edge.target in states else h
-        if not self.outputs:
-            last = inputs[-1]
-            stride = 2 if self.reduction else 1
-            size = (-(-last.size(2) // stride), -(-last.size(3) // stride))
-            return last.new_zeros(last.size(0), self.out_channels, *size)
-        return torch.cat([states[node] for node in self.outputs], dim=1)
-
 
 INPUT_SIZES: dict[str, int] = {"cifar10": 32, "cifar100": 32, "imagenet": 224}
 """Image side in pixels of each dataset's network input."""
@@ -210,6 +38,8 @@ class _DartsNetwork(nn.Module):
     Attributes:
         drop_path_prob: drop-path probability of every edge in training (DARTS raises it linearly over
             training: set it each epoch).
+        auxiliary_head: the auxiliary classifier, or ``None`` (subclasses that support one set it).
+        auxiliary_index: the cell whose output the auxiliary head reads (the second reduction cell).
     """
 
     stem_multiplier: ClassVar[int]
@@ -225,6 +55,8 @@ class _DartsNetwork(nn.Module):
         self.genotype = genotype
         self.drop_path_prob = drop_path_prob
         self.cells = nn.ModuleList(CellModule(*spec) for spec in specs)
+        self.auxiliary_head: nn.Module | None = None
+        self.auxiliary_index = 2 * layers // 3
         c_prev = (
             cell_multiplier(specs[-1].cell) * specs[-1].channels if specs else self.stem_multiplier * channels
         )
@@ -262,10 +94,28 @@ class _DartsNetwork(nn.Module):
         Shapes:
             ``x``: ``(N, 3, H, W)`` → logits ``(N, num_classes)``.
         """
+        return self._run(x, auxiliary=False)[0]
+
+    def forward_auxiliary(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor | None]:
+        """Classify a batch, and in training also with the auxiliary head (DARTS' training forward).
+
+        Returns:
+            The logits, and the auxiliary head's logits in training mode (``None`` in eval mode or
+            without a head).
+
+        Shapes:
+            ``x``: ``(N, 3, H, W)`` → two ``(N, num_classes)`` logits.
+        """
+        return self._run(x, auxiliary=self.training)
+
+    def _run(self, x: torch.Tensor, auxiliary: bool) -> tuple[torch.Tensor, torch.Tensor | None]:
         s0, s1 = self.stems(x)
-        for cell in self.cells:
+        logits_aux = None
+        for i, cell in enumerate(self.cells):
             s0, s1 = s1, cell(s0, s1, drop_prob=self.drop_path_prob)
-        return self.classifier(self.global_pooling(s1).flatten(1))  # type: ignore[no-any-return]
+            if auxiliary and i == self.auxiliary_index and self.auxiliary_head is not None:
+                logits_aux = self.auxiliary_head(s1)
+        return self.classifier(self.global_pooling(s1).flatten(1)), logits_aux
 
 
 class NetworkCIFAR(_DartsNetwork):
@@ -277,6 +127,11 @@ class NetworkCIFAR(_DartsNetwork):
         layers: number of cells; reduction cells sit at ``layers // 3`` and ``2 * layers // 3``.
         num_classes: classifier outputs.
         drop_path_prob: initial drop-path probability.
+        auxiliary: add DARTS' auxiliary head after the second reduction cell (training only; not part
+            of the cost: :func:`main_parameters` leaves it out).
+
+    Raises:
+        ValueError: for an auxiliary head without cells.
     """
 
     stem_multiplier = 3
@@ -289,12 +144,19 @@ class NetworkCIFAR(_DartsNetwork):
         layers: int = 20,
         num_classes: int = 10,
         drop_path_prob: float = 0.0,
+        auxiliary: bool = False,
     ) -> None:
         super().__init__(genotype, channels, layers, num_classes, drop_path_prob)
         self.stem = nn.Sequential(
             nn.Conv2d(3, self.stem_multiplier * channels, 3, padding=1, bias=False),
             nn.BatchNorm2d(self.stem_multiplier * channels),
         )
+        if auxiliary:
+            if not layers:
+                raise ValueError("an auxiliary head needs at least one cell")
+            cell = self.cells[self.auxiliary_index]
+            assert isinstance(cell, CellModule)
+            self.auxiliary_head = AuxiliaryHeadCIFAR(cell.out_channels, num_classes)
 
     def stems(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         """Both inputs of the first cell are the stem's output."""
@@ -348,83 +210,11 @@ class NetworkImageNet(_DartsNetwork):
         return s0, self.stem1(s0)
 
 
-class ResidualReduction(nn.Module):
-    """NAS-Bench-201's reduction block: a two-convolution residual block with stride 2.
-
-    Args:
-        c_in: input channels.
-        c_out: output channels.
-
-    Shapes:
-        ``(N, c_in, H, W)`` → ``(N, c_out, H / 2, W / 2)``.
-    """
-
-    def __init__(self, c_in: int, c_out: int) -> None:
-        super().__init__()
-        self.conv_a = ReLUConvBN(c_in, c_out, 3, 2)
-        self.conv_b = ReLUConvBN(c_out, c_out, 3, 1)
-        self.downsample = nn.Sequential(nn.AvgPool2d(2, 2), nn.Conv2d(c_in, c_out, 1, bias=False))
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        """Residual sum of the convolutions and the pooled, projected input."""
-        return self.downsample(x) + self.conv_b(self.conv_a(x))  # type: ignore[no-any-return]
-
-
-class NetworkNB201(nn.Module):
-    """NAS-Bench-201's network: a stem, three stages of cells, residual reductions between them.
-
-    Args:
-        genotype: a NAS-Bench-201 genotype.
-        channels: channels of the first stage (16; doubled by each reduction).
-        cells_per_stage: cells in each of the three stages (5).
-        num_classes: classifier outputs.
-    """
-
-    stages: ClassVar[int] = 3
-
-    def __init__(
-        self, genotype: Genotype, channels: int = 16, cells_per_stage: int = 5, num_classes: int = 10
-    ) -> None:
-        super().__init__()
-        specs = self.cell_specs(genotype, channels, cells_per_stage)
-        self.genotype = genotype
-        self.stem = nn.Sequential(nn.Conv2d(3, channels, 3, padding=1, bias=False), nn.BatchNorm2d(channels))
-        blocks: list[nn.Module] = []
-        c = channels
-        for stage in range(self.stages):
-            if stage:
-                blocks.append(ResidualReduction(c, 2 * c))
-                c *= 2
-            stage_specs = specs[stage * cells_per_stage : (stage + 1) * cells_per_stage]
-            blocks.extend(CellModule(*spec) for spec in stage_specs)
-        self.cells = nn.Sequential(*blocks)
-        self.lastact = nn.Sequential(nn.BatchNorm2d(c), nn.ReLU(inplace=True))
-        self.global_pooling = nn.AdaptiveAvgPool2d(1)
-        self.classifier = nn.Linear(c, num_classes)
-
-    @classmethod
-    def cell_specs(cls, genotype: Genotype, channels: int, cells_per_stage: int) -> tuple[CellSpec, ...]:
-        """The cells of the network, in forward order (a residual reduction precedes stages 2 and 3).
-
-        Raises:
-            ValueError: for a DARTS genotype.
-        """
-        if genotype.space != "nb201":
-            raise ValueError("NetworkNB201 needs a NAS-Bench-201 genotype")
-        return tuple(
-            CellSpec(genotype.normal, (c,), c)
-            for c in (channels << stage for stage in range(cls.stages))
-            for _ in range(cells_per_stage)
-        )
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        """Classify a batch of images.
-
-        Shapes:
-            ``x``: ``(N, 3, H, W)`` → logits ``(N, num_classes)``.
-        """
-        features = self.lastact(self.cells(self.stem(x)))
-        return self.classifier(self.global_pooling(features).flatten(1))  # type: ignore[no-any-return]
+def main_parameters(network: nn.Module) -> int:
+    """Parameters of a network without its auxiliary head: what DARTS and :mod:`nat_env.cost` count."""
+    head = getattr(network, "auxiliary_head", None)
+    extra = sum(p.numel() for p in head.parameters()) if isinstance(head, nn.Module) else 0
+    return sum(p.numel() for p in network.parameters()) - extra
 
 
 def _network(
@@ -450,6 +240,7 @@ def build(
     channels: int | None = None,
     layers: int | None = None,
     num_classes: int | None = None,
+    auxiliary: bool = False,
 ) -> nn.Module:
     """The standard evaluation network of a genotype for a dataset.
 
@@ -460,13 +251,20 @@ def build(
         channels: overrides the initial channels.
         layers: overrides the number of cells (cells per stage for NAS-Bench-201).
         num_classes: overrides the dataset's number of classes.
+        auxiliary: add DARTS' auxiliary head (DARTS CIFAR networks only; see :class:`NetworkCIFAR`).
 
     Raises:
         ValueError: for a NAS-Bench-201 genotype on ImageNet (the benchmark has no such network; its
-            ImageNet16-120 is the CIFAR network with ``num_classes=120`` on 16 px images).
+            ImageNet16-120 is the CIFAR network with ``num_classes=120`` on 16 px images), or an
+            auxiliary head on a network other than DARTS' CIFAR one.
     """
     network, c, n = _network(genotype, dataset, channels, layers)
-    return network(genotype, c, n, num_classes if num_classes is not None else NUM_CLASSES[dataset])
+    classes = num_classes if num_classes is not None else NUM_CLASSES[dataset]
+    if auxiliary:
+        if network is not NetworkCIFAR:
+            raise ValueError("only DARTS' CIFAR network has an auxiliary head here")
+        return NetworkCIFAR(genotype, c, n, classes, auxiliary=True)
+    return network(genotype, c, n, classes)
 
 
 def cell_specs(

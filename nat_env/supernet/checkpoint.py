@@ -34,13 +34,14 @@ def _plain(config: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def save_checkpoint(
-    path: str | os.PathLike[str], state_dict: Mapping[str, torch.Tensor], config: Mapping[str, Any]
+    path: str | os.PathLike[str], state_dict: Mapping[str, Any], config: Mapping[str, Any]
 ) -> None:
     """Write weights and their configuration atomically (temporary file, then ``os.replace``).
 
     Args:
         path: destination file.
-        state_dict: tensors to store.
+        state_dict: tensors to store (or nested dicts and lists of tensors and numbers, which
+            ``torch.load(weights_only=True)`` reads back: optimiser states, RNG states).
         config: JSON-serialisable configuration that produced the weights.
     """
     payload = {"config_json": json.dumps(_plain(config), sort_keys=True), "state_dict": dict(state_dict)}
@@ -49,7 +50,7 @@ def save_checkpoint(
 
 def load_checkpoint(
     path: str | os.PathLike[str], config: Mapping[str, Any], map_location: str | torch.device = "cpu"
-) -> dict[str, torch.Tensor]:
+) -> dict[str, Any]:
     """Load weights written by :func:`save_checkpoint` for exactly ``config``.
 
     Loads with ``torch.load(..., weights_only=True)`` (no arbitrary unpickling).
@@ -72,5 +73,5 @@ def load_checkpoint(
             f"checkpoint {path} was written for another configuration; differing keys: "
             + "; ".join(differences)
         )
-    state: dict[str, torch.Tensor] = payload["state_dict"]
+    state: dict[str, Any] = payload["state_dict"]
     return state

@@ -106,3 +106,16 @@ def test_ratio_ci_agrees_with_a_naive_loop() -> None:
 def test_bad_input_raises(call: Callable[[], object], match: str) -> None:
     with pytest.raises(ValueError, match=match):
         call()
+
+
+def test_t_interval_of_three_seeds() -> None:
+    interval = stats.t_interval([1.0, 2.0, 3.0])
+    assert interval is not None
+    half = 4.3027 * 1.0 / np.sqrt(3)
+    assert (interval.estimate, interval.low, interval.high) == pytest.approx((2.0, 2.0 - half, 2.0 + half))
+    assert stats.t_interval([5.0]) is None
+    assert stats.t_quantile_975(30) == pytest.approx(2.0423, abs=1e-4)
+    assert stats.t_quantile_975(31) == pytest.approx(2.0395, abs=1e-4)
+    assert stats.t_quantile_975(1000) == pytest.approx(1.9623, abs=1e-4)
+    with pytest.raises(ValueError, match="non-finite"):
+        stats.t_interval([1.0, float("nan")])

@@ -1,4 +1,5 @@
-"""Tests of the evaluation networks on tiny sizes: forward shapes, dead nodes, disconnected cells."""
+"""Tests of the evaluation networks on tiny sizes: forward shapes, dead nodes, disconnected cells, the
+auxiliary head."""
 
 from __future__ import annotations
 
@@ -7,8 +8,17 @@ import torch
 from torch import nn
 
 from nat_env import genotypes
+from nat_env.cost import count
 from nat_env.genotypes import Edge, Genotype, darts_cell, nb201_cell
-from nat_env.nn import CellModule, NetworkCIFAR, NetworkImageNet, NetworkNB201, build, computing_edges
+from nat_env.nn import (
+    CellModule,
+    NetworkCIFAR,
+    NetworkImageNet,
+    NetworkNB201,
+    build,
+    computing_edges,
+    main_parameters,
+)
 
 C = 4
 
@@ -98,3 +108,28 @@ def test_nb201_dead_output_gives_zeros() -> None:
     assert not module(torch.randn(1, C, 8, 8)).any()
     with pytest.raises(ValueError, match="keeps its channels"):
         CellModule(cell, (2 * C,), C)
+
+
+@pytest.mark.parametrize("size", [32, 16])
+def test_auxiliary_head_only_in_training(size: int) -> None:
+    network = build(genotypes.get("DARTS_V2"), layers=5, channels=C, auxiliary=True)
+    assert isinstance(network, NetworkCIFAR)
+    x = torch.randn(2, 3, size, size)
+    logits, logits_aux = network.train().forward_auxiliary(x)
+    assert logits.shape == (2, 10)
+    assert logits_aux is not None
+    assert logits_aux.shape == (2, 10)
+    assert network.eval().forward_auxiliary(x)[1] is None
+    assert build(genotypes.get("DARTS_V2"), layers=5, channels=C).train().forward_auxiliary(x)[1] is None
+
+
+def test_auxiliary_head_is_left_out_of_the_cost() -> None:
+    genotype = genotypes.get("DARTS_V2")
+    with_head = build(genotype, auxiliary=True)
+    # DARTS' head on the second reduction cell's 4 * 144 = 576 channels: 1x1 conv to 128, BN, 2x2 conv
+    # to 768, BN, linear to 10 classes.
+    head = 576 * 128 + 2 * 128 + 128 * 768 * 4 + 2 * 768 + 768 * 10 + 10
+    assert sum(p.numel() for p in with_head.parameters()) == count(genotype).params + head
+    assert main_parameters(with_head) == count(genotype).params == main_parameters(build(genotype))
+    with pytest.raises(ValueError, match="auxiliary head"):
+        build(Genotype(nb201_cell(["conv_3x3"] * 6)), auxiliary=True)
