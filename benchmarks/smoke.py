@@ -38,6 +38,7 @@ def main() -> None:
             if os.environ.get("NAT_CIFAR10_ARCHIVE"):
                 variants = ["--variants", "base,archs_per_step=2+lr_scaling=sqrt"]
                 script("supernet_fidelity").main(["--smoke", *variants, "--out", str(out / "fidelity.json")])
+                script("end_to_end").main(["--smoke", "--out", str(out / "end_to_end.json")])
         else:
             print("NAT_NB201_TABLE is not set: skipping the NAS-Bench-201 benchmarks")
         script("supernet_speed").main(

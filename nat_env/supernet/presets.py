@@ -24,6 +24,10 @@ class Preset:
         reward_images: images per reward evaluation.
         eval_batch_size: images per evaluation chunk (batch-norm statistics are per chunk).
         online_epochs: cosine horizon of the ``online`` mode, in passes over the weights split.
+        faithful_from: the smallest warm-up (batches) after which this preset's supernet was measured to
+            rank NAS-Bench-201 cells positively against the table (``benchmarks/README.md``, "Supernet
+            fidelity"); ``None`` where unmeasured. A shorter warm-up logs a warning: its rewards may rank
+            cells inversely to their accuracy.
     """
 
     layers: int
@@ -39,6 +43,7 @@ class Preset:
     reward_images: int
     eval_batch_size: int
     online_epochs: int
+    faithful_from: int | None = None
 
 
 PRESETS: dict[str, Preset] = {

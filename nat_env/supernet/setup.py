@@ -13,6 +13,7 @@ weights are also cached on disk, keyed by the configuration that determines them
 from __future__ import annotations
 
 import dataclasses
+import logging
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -29,6 +30,8 @@ from nat_env.supernet.options import FastOptions
 from nat_env.supernet.presets import Preset, get_preset
 from nat_env.supernet.samplers import sampler_of
 from nat_env.supernet.training import OnlineSchedule, SupernetTrainer, TrainingConfig, pretrain
+
+logger = logging.getLogger(__name__)
 
 Mode = Literal["pretrained", "online"]
 SPACES = ("darts", "nb201")
@@ -248,6 +251,14 @@ def build(spec: SupernetSpec) -> SupernetSetup:
     key = spec.shared
     if key in _SETUPS:
         return _SETUPS[key]
+    faithful = spec.preset.faithful_from
+    if faithful is not None and spec.preset.warmup_steps < faithful:
+        logger.warning(
+            "supernet warm-up of %d batches is below %d, where this preset's rewards were measured to rank "
+            "cells positively against the truth: rewards this early may prefer worse cells",
+            spec.preset.warmup_steps,
+            faithful,
+        )
     data = spec.load_data()
     supernet = spec.new_supernet(data)
     options = FastOptions()

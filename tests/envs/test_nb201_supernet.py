@@ -145,3 +145,15 @@ def test_online_mode_rotates_and_does_not_remember(archive: Path, cache: Path) -
     assert env.supernet_evaluator.window == "rotating"
     assert env.supernet_evaluator.memo is None
     assert env.schedule is not None
+
+
+def test_a_warm_up_below_the_faithful_budget_warns(
+    archive: Path, cache: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    with caplog.at_level("WARNING", logger="nat_env.supernet.setup"):
+        tiny(archive, cache, faithful_from=1000)
+    assert "below 1000" in caplog.text
+    caplog.clear()
+    with caplog.at_level("WARNING", logger="nat_env.supernet.setup"):
+        tiny(archive, cache, warmup_steps=12, faithful_from=12)
+    assert "below" not in caplog.text
