@@ -36,7 +36,7 @@ def main() -> None:
             )
             script("agents_nb201").main(["--smoke", "--out", str(out / "agents.json")])
             if os.environ.get("NAT_CIFAR10_ARCHIVE"):
-                variants = ["--variants", "base,archs_per_step=2+lr_scaling=sqrt"]
+                variants = ["--variants", "sampler=mixture,archs_per_step=2+lr_scaling=sqrt"]
                 script("supernet_fidelity").main(["--smoke", *variants, "--out", str(out / "fidelity.json")])
                 script("end_to_end").main(["--smoke", "--out", str(out / "end_to_end.json")])
         else:

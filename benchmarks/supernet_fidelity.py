@@ -6,15 +6,16 @@ NAT neighbourhoods (β and every legal rewrite) of ``n_inputs`` input cells; the
 the NAS-Bench-201 table's 200-epoch CIFAR-10 accuracies (:mod:`benchmarks.common.fidelity`): global
 Kendall tau-b and Spearman rho, neighbourhood tau, sign agreement of rewards with a true gain of at
 least ``threshold`` points, and the table test gain of the supernet's best rewrite of each input
-against the oracle's. Each variant is also compared with ``base`` at the same budget, paired over the
+against the oracle's. Each variant is also compared with the reference variant (``--reference``, round 1's
+supernet) at the same budget, paired over the
 same inputs. Scores are remembered on disk beside each checkpoint, so a rerun (or ``--resume``) only
 computes what is missing.
 
 Variants are ``base`` (the env's defaults) or ``+``-joined ``field=value`` overrides of the env (any
 training field: ``lr=0.025``, ``sampler=unique``, ``archs_per_step=8+lr_scaling=linear``...).
 
-    python -m benchmarks.supernet_fidelity                                  # CPU-small, base
-    python -m benchmarks.supernet_fidelity --variants base,lr=0.025 --budgets 20000
+    python -m benchmarks.supernet_fidelity                                  # CPU-small, both samplers
+    python -m benchmarks.supernet_fidelity --variants sampler=mixture,lr=0.025 --budgets 20000
     python -m benchmarks.supernet_fidelity --smoke                          # tiny everything
 """
 
@@ -48,8 +49,11 @@ class Args:
     """Supernet preset of the env (cpu-small: the CPU study; paper: NAS-Bench-201's network, for a GPU)."""
     budgets: tuple[int, ...] = (4000, 10_000, 20_000, 40_000)
     """Warm-up budgets in batches of the preset's batch size."""
-    variants: tuple[str, ...] = ("base",)
-    """Training variants: base, or +-joined field=value env overrides (lr=0.025, sampler=unique, ...)."""
+    variants: tuple[str, ...] = ("sampler=mixture", "sampler=unique")
+    """Training variants: base (the env's defaults), or +-joined field=value env overrides (lr=0.025,
+    sampler=unique, ...)."""
+    reference: str = "sampler=mixture"
+    """The variant every other is compared with: round 1's supernet (the mixture training distribution)."""
     reward_images: tuple[int, ...] = (2048,)
     """Validation images of the fixed reward window (each count is its own window and scores)."""
     n_inputs: int = 64
@@ -183,12 +187,12 @@ def run(args: Args) -> dict[str, Any]:
 
 
 def compare(entries: list[dict[str, Any]], args: Args) -> list[dict[str, Any]]:
-    """Every non-base entry against base at the same budget and image count, paired over inputs."""
-    base = {(e["budget"], e["reward_images"]): e for e in entries if e["variant"] == "base"}
+    """Every entry against the reference variant at the same budget and image count, paired over inputs."""
+    base = {(e["budget"], e["reward_images"]): e for e in entries if e["variant"] == args.reference}
     rows = []
     for entry in entries:
         reference = base.get((entry["budget"], entry["reward_images"]))
-        if entry["variant"] == "base" or reference is None:
+        if entry["variant"] == args.reference or reference is None:
             continue
         rows.append(
             {

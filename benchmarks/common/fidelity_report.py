@@ -13,12 +13,12 @@ def _ci(found: dict[str, float], digits: int = 3, sign: bool = False) -> str:
     return f"{f.format(found['estimate'])} [{f.format(found['low'])}, {f.format(found['high'])}]"
 
 
-def entry_rows(results: dict[str, Any]) -> list[list[Any]]:
+def entry_rows(args: Any, results: dict[str, Any]) -> list[list[Any]]:
     """One row per (variant, budget, reward images)."""
     rows = []
     for e in sorted(
         results["entries"],
-        key=lambda e: (e["variant"] != "base", e["variant"], e["budget"], e["reward_images"]),
+        key=lambda e: (e["variant"] != args.reference, e["variant"], e["budget"], e["reward_images"]),
     ):
         g, local = e["global"], e["local"]
         tau_all = {"estimate": g["all"]["tau"], "low": g["all"]["tau_ci"][0], "high": g["all"]["tau_ci"][1]}
@@ -41,7 +41,7 @@ def entry_rows(results: dict[str, Any]) -> list[list[Any]]:
 
 
 def markdown(args: Any, results: dict[str, Any]) -> str:
-    """The fidelity tables: every entry, then every variant against base."""
+    """The fidelity tables: every entry, then every variant against the reference."""
     text = [
         f"# Supernet fidelity on NAS-Bench-201 ({args.preset} preset)",
         "",
@@ -68,7 +68,7 @@ def markdown(args: Any, results: dict[str, Any]) -> str:
                 "regret (test points)",
                 "mean supernet acc %",
             ],
-            entry_rows(results),
+            entry_rows(args, results),
         ),
         "",
     ]
@@ -87,7 +87,7 @@ def markdown(args: Any, results: dict[str, Any]) -> str:
             for c in comparisons
         ]
         text += [
-            "## Each variant minus base (same budget, images and inputs; paired bootstrap over inputs)",
+            f"## Each variant minus {args.reference} (same budget, images and inputs; paired bootstrap over inputs)",
             "",
             markdown_table(
                 [

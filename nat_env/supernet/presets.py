@@ -24,6 +24,8 @@ class Preset:
         reward_images: images per reward evaluation.
         eval_batch_size: images per evaluation chunk (batch-norm statistics are per chunk).
         online_epochs: cosine horizon of the ``online`` mode, in passes over the weights split.
+        nb201_sampler: the training distribution of the NAS-Bench-201 supernet when none is given
+            (:mod:`nat_env.supernet.samplers`).
         faithful_from: the smallest warm-up (batches) after which this preset's supernet was measured to
             rank NAS-Bench-201 cells positively against the table (``benchmarks/README.md``, "Supernet
             fidelity"); ``None`` where unmeasured. A shorter warm-up logs a warning: its rewards may rank
@@ -43,6 +45,7 @@ class Preset:
     reward_images: int
     eval_batch_size: int
     online_epochs: int
+    nb201_sampler: str = "mixture"
     faithful_from: int | None = None
 
 
@@ -61,6 +64,7 @@ PRESETS: dict[str, Preset] = {
         reward_images=3072,
         eval_batch_size=256,
         online_epochs=100,
+        nb201_sampler="unique",
     ),
     "cpu-small": Preset(
         layers=5,
@@ -76,6 +80,7 @@ PRESETS: dict[str, Preset] = {
         reward_images=2048,
         eval_batch_size=256,
         online_epochs=100,
+        nb201_sampler="unique",
     ),
     "tiny": Preset(
         layers=3,

@@ -107,7 +107,7 @@ class SupernetSpec:
     @property
     def shared(self) -> SupernetSpec:
         """The specification without the evaluator-only preset fields: the key of a shared setup."""
-        blanks = dict.fromkeys(EVALUATOR_FIELDS, 0)
+        blanks: dict[str, Any] = dict.fromkeys(EVALUATOR_FIELDS, 0)
         return dataclasses.replace(self, preset=dataclasses.replace(self.preset, **blanks))
 
     def supernet_config(self, num_classes: int = 10) -> SupernetConfig:
@@ -184,6 +184,8 @@ def make_spec(
         sizes["reward_images"] = reward_images
     sized = dataclasses.replace(get_preset(preset), **sizes)  # type: ignore[arg-type]
     training = {k: v for k, v in overrides.items() if k in _TRAINING_FIELDS}
+    if space == "nb201":
+        training.setdefault("sampler", sized.nb201_sampler)
     online = {k: v for k, v in overrides.items() if k in _ONLINE_FIELDS}
     return SupernetSpec(
         preset=sized,
