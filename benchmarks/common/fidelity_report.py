@@ -136,8 +136,9 @@ def plot(results: dict[str, Any], path: Path) -> None:
         axis.set_xlabel("warm-up batches")
         axis.set_title(title)
         axis.grid(alpha=0.3)
-    axes[0].legend(fontsize=7)
-    figure.tight_layout()
+    handles, labels = axes[0].get_legend_handles_labels()
+    figure.legend(handles, labels, loc="lower center", ncol=3, fontsize=7, frameon=False)
+    figure.tight_layout(rect=(0, 0.06 + 0.03 * (len(labels) // 3), 1, 1))
     figure.savefig(path, dpi=110)
     plt.close(figure)
 
