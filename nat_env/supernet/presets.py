@@ -81,6 +81,7 @@ PRESETS: dict[str, Preset] = {
         eval_batch_size=256,
         online_epochs=100,
         nb201_sampler="unique",
+        faithful_from=10_000,
     ),
     "tiny": Preset(
         layers=3,
