@@ -36,7 +36,8 @@ def markdown(args: Any, results: dict[str, Any]) -> str:
     ]
     return "\n".join(
         [
-            f"# NAT end to end on NAS-Bench-201 ({args.preset} supernet, {args.variant} training)",
+            f"# NAT end to end on NAS-Bench-201 ({args.preset} supernet, training variant {args.variant}, "
+            f"sampler {args.extra.get('supernet_sampler', 'unrecorded')})",
             "",
             f"{args.learner} trained for {args.total_timesteps:,} episodes per seed (seeds "
             f"{', '.join(map(str, args.seeds))}) on NAT-NB201-Supernet-CIFAR10-v0 rewards ({args.reward_images} "
