@@ -104,7 +104,11 @@ def run(args: PretrainArgs) -> int:
                 "nat pretrain trains one-shot supernets; few-shot splits (split_edge) warm up in gym.make"
             )
         batches = args.batches or spec.preset.warmup_steps
+        if not ranks.is_writer:
+            ranks.barrier()  # rank 0 decodes and caches the images once; the others then read its cache
         data = spec.load_data()
+        if ranks.is_writer:
+            ranks.barrier()
         supernet = spec.new_supernet(data)
         signature = training_signature(supernet, data, spec.training, batches)
         out = Path(args.out) if args.out is not None else checkpoint_path(signature, spec.cache_dir)

@@ -259,6 +259,17 @@ class SupernetSetup:
 _SETUPS: dict[SupernetSpec, SupernetSetup] = {}
 
 
+def _warn_if_unfaithful(preset: Preset, steps: int) -> None:
+    faithful = preset.faithful_from
+    if faithful is not None and steps < faithful:
+        logger.warning(
+            "supernet warm-up of %d batches is below %d, where this preset's rewards were measured to rank "
+            "cells positively against the truth: rewards this early may prefer worse cells",
+            steps,
+            faithful,
+        )
+
+
 def build(spec: SupernetSpec) -> SupernetSetup:
     """Build (or fetch from the process-wide cache) the data and supernet of a specification.
 
@@ -269,14 +280,8 @@ def build(spec: SupernetSpec) -> SupernetSetup:
     key = spec.shared
     if key in _SETUPS:
         return _SETUPS[key]
-    faithful = spec.preset.faithful_from
-    if faithful is not None and spec.preset.warmup_steps < faithful and spec.checkpoint is None:
-        logger.warning(
-            "supernet warm-up of %d batches is below %d, where this preset's rewards were measured to rank "
-            "cells positively against the truth: rewards this early may prefer worse cells",
-            spec.preset.warmup_steps,
-            faithful,
-        )
+    if spec.checkpoint is None:
+        _warn_if_unfaithful(spec.preset, spec.preset.warmup_steps)
     data = spec.load_data()
     supernet = spec.new_supernet(data)
     options = FastOptions()
@@ -288,6 +293,7 @@ def build(spec: SupernetSpec) -> SupernetSetup:
         checkpoint = Path(spec.checkpoint)
         steps = load_pretrained(supernet, data, spec.training, checkpoint, options)
         logger.info("supernet: loaded %s (%d warm-up batches)", checkpoint, steps)
+        _warn_if_unfaithful(spec.preset, steps)
     elif spec.mode == "pretrained" and spec.training.split_edge >= 0:
         parts, checkpoint = pretrain_split(supernet, data, spec.training, steps, spec.cache_dir, options)
     elif spec.mode == "pretrained":
