@@ -5,7 +5,8 @@ machine) or ``torchrun --nnodes M --node-rank I --rdzv-endpoint HOST:PORT ...`` 
 one supernet with DistributedDataParallel (gloo on CPU, NCCL on GPUs): the same genotype on every rank
 at each step, the preset's batch split evenly among them, rank 0 writing the checkpoint atomically.
 ``gym.make(ENV, preset=..., checkpoint=PATH)`` then loads it; without ``--out`` it goes where the
-environment's cache looks, so ``gym.make`` of the same configuration finds it without ``checkpoint``.
+environment's cache looks, so ``gym.make`` of the same configuration and ``warmup_steps`` equal to
+``--batches`` finds it without ``checkpoint``.
 
     torchrun --standalone --nproc_per_node 2 -m nat_cli pretrain --preset tiny --batches 20 --out F
 """
@@ -42,7 +43,7 @@ class PretrainArgs:
     batches: int | None = field(default=None, metadata={"type": positive_int})
     """Training budget in global batches, also the cosine horizon (default: the preset's warmup_steps)."""
     out: str | None = None
-    """Checkpoint file (default: the environment's cache file for this configuration)."""
+    """Checkpoint file (default: the environment's cache file for this configuration and warmup_steps = --batches)."""
     transitions: str = "nat"
     """nat or nat++ (picks the DARTS supernet's op set)."""
     seed: int = 0

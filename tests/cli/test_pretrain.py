@@ -67,6 +67,21 @@ def test_a_checkpoint_of_another_configuration_is_refused(images: Path, tmp_path
         make("NAT-CIFAR10-v0", images, out, lr=0.5)
 
 
+def test_without_out_the_checkpoint_lands_where_the_env_cache_looks(images: Path, tmp_path: Path) -> None:
+    flags = pretrain(images, tmp_path / "unused.pt")
+    flags = flags[: flags.index("--out")] + flags[flags.index("--out") + 2 :]
+    assert main(flags) == 0
+    written = list((tmp_path / "cache").glob("supernet-*.pt"))
+    assert len(written) == 1
+    stamp = written[0].stat().st_mtime_ns
+    env = gym.make("NAT-CIFAR10-v0", preset="tiny", device="cpu", archive=str(images), warmup_steps=4,
+                   cache_dir=str(tmp_path / "cache"))  # fmt: skip
+    assert written[0].stat().st_mtime_ns == stamp  # loaded, not trained again and rewritten
+    stored = torch.load(written[0], weights_only=True)["state_dict"]
+    loaded = env.unwrapped.supernet_evaluator.supernet.state_dict()  # type: ignore[attr-defined]
+    assert all(torch.equal(loaded[name], tensor) for name, tensor in stored.items())
+
+
 def test_a_missing_checkpoint_is_a_one_line_error(images: Path, tmp_path: Path) -> None:
     with pytest.raises(FileNotFoundError, match="no supernet checkpoint"):
         make("NAT-CIFAR10-v0", images, tmp_path / "absent.pt")
