@@ -12,6 +12,9 @@ Data flow: augmented batches of the 40% weights split + a random genotype per ba
   training set (20,000 images, 312 batches of 64) through the weights and 60% (30,000 images, 468
   episodes of 64) through the policy, a ratio of 2 weight batches per 3 episodes; the environment calls
   :meth:`OnlineSchedule.episode_done` after every episode.
+
+Pre-training also runs data-parallel (:func:`train_supernet` with :class:`~nat_env.supernet.distributed.Ranks`,
+``nat pretrain`` under ``torchrun``): every rank trains the same genotype on its share of each global batch.
 """
 
 from __future__ import annotations
