@@ -17,15 +17,16 @@ The paper ranks learners by the trained-from-scratch CIFAR-10 accuracy of six pu
 benchmark ranks them by exact table gains over 1,000 random cells, so only the ordering is comparable.
 
     python -m benchmarks.agents_nb201 --workers 2  # full run (~40 min on two CPU cores)
+    python -m benchmarks.agents_nb201 --backend ray --ray-address HOST:6379  # one Ray task per job
     python -m benchmarks.agents_nb201 --smoke      # tiny budgets, checks the pipeline (outputs *_smoke.*)
+
+Each (learner, seed) job's result is kept in ``<out>_jobs/`` as it finishes (:mod:`benchmarks.common.jobs`),
+so ``--resume`` after a failure or an interruption reruns only the missing jobs.
 """
 
 from __future__ import annotations
 
-import importlib
-import multiprocessing
 import time
-from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -40,6 +41,7 @@ from agents.evaluation import HELD_OUT_SEED, Scores, held_out_inputs, score
 from agents.inference import Method
 from agents.zoo import LEARNERS, LearnerSpec, make_learner
 from benchmarks.common import report, stats
+from benchmarks.common.jobs import Job, JobsArgs, run_jobs
 from benchmarks.common.learner_report import markdown, output_path, plot, write_csv
 from nat_cli.arguments import parse_dataclass
 from nat_env import Genotype
@@ -51,8 +53,9 @@ MODES: tuple[Method, ...] = ("maximum", "sampling")
 
 
 @dataclass
-class Args:
-    """Configuration of the learners benchmark on NAS-Bench-201 (Table 3 analogue)."""
+class Args(JobsArgs):
+    """Configuration of the learners benchmark on NAS-Bench-201 (Table 3 analogue); how jobs run is
+    :class:`~benchmarks.common.jobs.JobsArgs`'s (backend, workers, threads, resume)."""
 
     env_id: str = "NAT-NB201-CIFAR10-v0"
     """Environment id (exact table rewards)."""
@@ -78,10 +81,6 @@ class Args:
     """Bootstrap resamples of every confidence interval."""
     boot_seed: int = 0
     """Seed of the bootstrap resampling."""
-    workers: int = 1
-    """Processes running (learner, seed) jobs in parallel (results do not depend on it)."""
-    threads: int = 1
-    """Torch threads per job."""
     out: str = "agents/table3.json"
     """Result file (relative to ``benchmarks/results`` unless absolute); .csv, .md and .png go beside it."""
     smoke: bool = False
@@ -198,31 +197,33 @@ def run_job(job: tuple[str, int, Args, HeldOut]) -> dict[str, Any]:
     }
 
 
-def run_jobs(args: Args, held: HeldOut) -> list[dict[str, Any]]:
-    """Every (learner, seed) job, in a spawn pool when ``workers > 1``; progress printed per job."""
-    jobs = [(agent, seed, args, held) for agent in args.agents for seed in args.seeds]
-    results: Iterator[dict[str, Any]]
-    if args.workers > 1:
-        # The importable copy of this module, so that jobs pickle by name even under ``python -m``.
-        module = importlib.import_module("benchmarks.agents_nb201")
-        pool = multiprocessing.get_context("spawn").Pool(args.workers)
-        results = pool.imap_unordered(module.run_job, jobs)
-    else:
-        results = map(run_job, jobs)
-    done = []
-    for result in results:
-        done.append(result)
-        means = ", ".join(f"{m} {result['gains'][m]['test'].mean():+.2f}" for m in MODES)
-        print(
-            f"[{len(done)}/{len(jobs)}] {result['agent']} seed {result['seed']}: test gain {means} "
-            f"(train {result['train_s']:.0f} s, curve {result['curve_s']:.0f} s, eval {result['eval_s']:.0f} s)",
-            flush=True,
-        )
-    if args.workers > 1:
-        pool.close()
-        pool.join()
-    order = {(agent, seed): i for i, (agent, seed, _, _) in enumerate(jobs)}
-    return sorted(done, key=lambda r: order[(r["agent"], r["seed"])])
+FREE = ("backend", "ray_address", "workers", "gpus", "resume", "out", "extra")
+"""Settings that do not change a job's result."""
+
+
+def describe(result: dict[str, Any]) -> str:
+    """A finished job's progress line."""
+    means = ", ".join(f"{m} {result['gains'][m]['test'].mean():+.2f}" for m in MODES)
+    return (
+        f"test gain {means} (train {result['train_s']:.0f} s, curve {result['curve_s']:.0f} s, "
+        f"eval {result['eval_s']:.0f} s)"
+    )
+
+
+def jobs_of(args: Args, held: HeldOut) -> list[Job]:
+    """One job per (learner, seed), keyed by what determines its result."""
+    shared = {k: v for k, v in report.plain(args).items() if k not in FREE}
+    return [
+        Job(f"{agent}-seed{seed}", {**shared, "agent": agent, "seed": seed}, (agent, seed, args, held))
+        for agent in args.agents
+        for seed in args.seeds
+    ]
+
+
+def train_all(args: Args, held: HeldOut, stem_suffix: str = "") -> list[dict[str, Any]]:
+    """Every (learner, seed) job on the configured backend, in the order of ``args``."""
+    folder = output_path(args.out, "_jobs", stem_suffix)
+    return run_jobs(run_job, jobs_of(args, held), args, folder, describe)
 
 
 def summarise(args: Args, held: HeldOut, runs: list[dict[str, Any]]) -> dict[str, Any]:
@@ -264,7 +265,7 @@ def oracle_numbers(args: Args, held: HeldOut) -> dict[str, Any]:
     }
 
 
-def run(args: Args) -> dict[str, Any]:
+def run(args: Args, stem_suffix: str = "") -> dict[str, Any]:
     """Build the held-out set and the oracle, run every job, and summarise."""
     start = time.perf_counter()
     args.extra["learners"] = {agent: asdict(learner_spec(agent, 0, args)) for agent in args.agents}
@@ -275,7 +276,7 @@ def run(args: Args) -> dict[str, Any]:
         f"validation gain {oracle['mean_val_gain']:+.2f} points",
         flush=True,
     )
-    runs = run_jobs(args, held)
+    runs = train_all(args, held, stem_suffix)
     results: dict[str, Any] = {"oracle": oracle, **summarise(args, held, runs)}
     results["runs"] = [
         {
@@ -303,8 +304,8 @@ def parse(argv: list[str] | None = None) -> Args:
 
 def main(argv: list[str] | None = None) -> None:
     args = parse(argv)
-    results = run(args)
     stem_suffix = "_smoke" if args.smoke else ""
+    results = run(args, stem_suffix)
     print(markdown(args, results))
     written = [report.write(output_path(args.out, ".json", stem_suffix), args, results)]
     written += write_csv(args, results, stem_suffix)

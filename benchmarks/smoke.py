@@ -60,6 +60,7 @@ def main() -> None:
             script("scratch_pairs").main(
                 ["--smoke", "--runs-dir", str(out / "scratch"), "--out", str(out / "scratch.json")]
             )
+            script("pretrain_scaling").main(["--smoke", "--out", str(out / "scaling.json")])
         else:
             print("NAT_CIFAR10_ARCHIVE is not set: skipping the published-cells and from-scratch benchmarks")
     print("benchmark smoke runs: ok")

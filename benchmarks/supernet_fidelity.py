@@ -9,7 +9,8 @@ least ``threshold`` points, and the table test gain of the supernet's best rewri
 against the oracle's. Each variant is also compared with the reference variant (``--reference``, round 1's
 supernet) at the same budget, paired over the
 same inputs. Scores are remembered on disk beside each checkpoint, so a rerun (or ``--resume``) only
-computes what is missing.
+computes what is missing. Each (variant, budget, images) entry is a job of :mod:`benchmarks.common.jobs`
+(``--workers``, ``--backend ray``; on Ray every node needs the data and its own checkpoint cache).
 
 Variants are ``base`` (the env's defaults) or ``+``-joined ``field=value`` overrides of the env (any
 training field: ``lr=0.025``, ``sampler=unique``, ``archs_per_step=8+lr_scaling=linear``...).
@@ -28,11 +29,11 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-import torch
 
 from benchmarks.common import fidelity, report
 from benchmarks.common.fidelity import variant_overrides
 from benchmarks.common.fidelity_report import markdown, plot
+from benchmarks.common.jobs import Job, JobsArgs, run_jobs
 from nat_cli.arguments import parse_dataclass
 from nat_env.envs.nb201_supernet import clear_evaluators, make_nb201_supernet_env, save_scores
 from nat_env.nb201 import NB201Table, TableEvaluator
@@ -42,8 +43,9 @@ from nat_env.supernet.setup import clear_cache
 
 
 @dataclass
-class Args:
-    """Configuration of the supernet-fidelity benchmark (recorded in the result file)."""
+class Args(JobsArgs):
+    """Configuration of the supernet-fidelity benchmark (recorded in the result file); how its entries run
+    is :class:`~benchmarks.common.jobs.JobsArgs`'s (backend, workers, threads, resume)."""
 
     preset: str = "cpu-small"
     """Supernet preset of the env (cpu-small: the CPU study; paper: NAS-Bench-201's network, for a GPU)."""
@@ -70,8 +72,6 @@ class Args:
     """Seed of the data split, the supernet's initialisation and training, and the reward window."""
     bootstrap: int = 1000
     """Bootstrap resamples of every interval."""
-    threads: int = 1
-    """CPU threads for torch."""
     device: str = "cpu"
     """Torch device."""
     archive: str | None = None
@@ -79,16 +79,26 @@ class Args:
     table: str | None = None
     """NAS-Bench-201 compact CSV; default NAT_NB201_TABLE."""
     out: str = "fidelity/cpu_small.json"
-    """Result file (relative to benchmarks/results unless absolute); .md and .png go beside it."""
-    resume: bool = False
-    """Keep the entries already in out (same configuration) and compute only the missing ones."""
+    """Result file (relative to benchmarks/results unless absolute); .md and .png go beside it; --resume keeps its entries (same configuration) and the finished jobs in <out>_jobs/."""
     smoke: bool = False
     """Tiny everything: checks the pipeline only; outputs named *_smoke."""
     extra: dict[str, Any] = field(default_factory=dict, metadata={"cli": False})
     """Set by the script: derived numbers recorded with the configuration."""
 
 
-FREE = ("budgets", "variants", "reward_images", "threads", "out", "resume", "extra")
+FREE = (
+    "budgets",
+    "variants",
+    "reward_images",
+    "threads",
+    "out",
+    "resume",
+    "extra",
+    "backend",
+    "ray_address",
+    "workers",
+    "gpus",
+)
 """Settings a resumed run may change: which entries to compute, and bookkeeping."""
 
 
@@ -136,52 +146,67 @@ def proxy_scores(
     return proxy, how
 
 
-def run(args: Args) -> dict[str, Any]:
-    """Score every (variant, budget, images) entry and compare; the file is rewritten after each."""
-    torch.set_num_threads(args.threads)
+Cells = tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]
+"""The global sample, the input cells, the sample's connected mask and every code to score."""
+
+
+def score_entry(job: tuple[Args, str, int, int, Cells]) -> dict[str, Any]:
+    """One (variant, budget, images) entry: the supernet's scores compared with the table's truth."""
+    args, variant, budget, images, (sample, inputs, connected, codes) = job
     table = TableEvaluator(NB201Table.load(args.table), "cifar10", 200)
+    try:
+        proxy, how = proxy_scores(args, variant, budget, images, codes)
+    finally:
+        clear_cache()
+        clear_evaluators()
+    return {
+        "variant": variant,
+        "budget": budget,
+        "reward_images": images,
+        **how,
+        "global": fidelity.global_view(
+            proxy, table.val, table.test, sample, connected, args.bootstrap, args.seed
+        ),
+        "local": fidelity.local_view(
+            proxy, table.val, table.test, inputs, args.threshold, args.bootstrap, args.seed
+        ),
+        "sample_proxy": np.round(proxy[sample], 6).tolist(),
+    }
+
+
+def describe(entry: dict[str, Any]) -> str:
+    """A finished entry's progress line."""
+    local = entry["local"]
+    return (
+        f"tau {entry['global']['all']['tau']:+.3f}, neighbourhood tau {local['neighbourhood_tau']['estimate']:+.3f}, "
+        f"sign agreement {local['sign_agreement']['estimate']:.3f}, best rewrite "
+        f"{local['fraction_of_oracle_test']['estimate']:.2f} of the oracle ({entry['score_s']:.0f} s scoring)"
+    )
+
+
+def run(args: Args) -> dict[str, Any]:
+    """Score every (variant, budget, images) entry not in an earlier run of the same configuration."""
     sample, inputs = cells(args)
     connected = live_nodes(ops_of(sample))[:, 3]
     codes = fidelity.needed(inputs, sample)
     args.extra = {"scored_cells": int(codes.size), "connected_sample_cells": int(connected.sum())}
-    results: dict[str, Any] = {
-        "sample": sample.tolist(),
-        "inputs": inputs.tolist(),
-        "entries": previous(args),
-    }
-    done = {(e["variant"], e["budget"], e["reward_images"]) for e in results["entries"]}
-    for variant in args.variants:
-        for budget in args.budgets:
-            for images in args.reward_images:
-                if (variant, budget, images) in done:
-                    continue
-                proxy, how = proxy_scores(args, variant, budget, images, codes)
-                entry = {
-                    "variant": variant,
-                    "budget": budget,
-                    "reward_images": images,
-                    **how,
-                    "global": fidelity.global_view(
-                        proxy, table.val, table.test, sample, connected, args.bootstrap, args.seed
-                    ),
-                    "local": fidelity.local_view(
-                        proxy, table.val, table.test, inputs, args.threshold, args.bootstrap, args.seed
-                    ),
-                    "sample_proxy": np.round(proxy[sample], 6).tolist(),
-                }
-                results["entries"].append(entry)
-                results["comparisons"] = compare(results["entries"], args)
-                local = entry["local"]
-                print(
-                    f"{variant} @ {budget} batches, {images} images: tau {entry['global']['all']['tau']:+.3f}, "
-                    f"neighbourhood tau {local['neighbourhood_tau']['estimate']:+.3f}, sign agreement "
-                    f"{local['sign_agreement']['estimate']:.3f}, best rewrite {local['fraction_of_oracle_test']['estimate']:.2f} "
-                    f"of the oracle ({how['score_s']:.0f} s scoring)",
-                    flush=True,
-                )
-                save(args, results)
-                clear_cache()
-                clear_evaluators()
+    earlier = previous(args)
+    done = {(e["variant"], e["budget"], e["reward_images"]) for e in earlier}
+    shared = {k: v for k, v in report.plain(args).items() if k not in FREE}
+    jobs = [
+        Job(
+            f"{variant}-{budget}-{images}".replace("=", "_").replace("+", "_"),
+            {**shared, "variant": variant, "budget": budget, "reward_images": images},
+            (args, variant, budget, images, (sample, inputs, connected, codes)),
+        )
+        for variant in args.variants
+        for budget in args.budgets
+        for images in args.reward_images
+        if (variant, budget, images) not in done
+    ]
+    folder = report.resolve(args.out).with_suffix("")
+    entries = earlier + run_jobs(score_entry, jobs, args, folder.with_name(folder.name + "_jobs"), describe)
+    results: dict[str, Any] = {"sample": sample.tolist(), "inputs": inputs.tolist(), "entries": entries}
     results["comparisons"] = compare(results["entries"], args)
     return results
 

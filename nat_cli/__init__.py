@@ -1,4 +1,4 @@
-"""The ``nat`` command line: train, transform, scratch, cost, table and bench, on top of nat_env and agents.
+"""The ``nat`` command line: train, transform, scratch, pretrain, cost, table and bench, on top of nat_env and agents.
 
 The command line is the one place that composes all three packages: it may import :mod:`nat_env`,
 :mod:`agents` and :mod:`benchmarks`; none of them imports it. Entry point: :func:`nat_cli.main.main`.

@@ -31,7 +31,16 @@ T = TypeVar("T")
 
 
 def field_help(cls: type) -> dict[str, str]:
-    """The docstring under each field of a dataclass, by field name (one line, whitespace collapsed)."""
+    """The docstring under each field of a dataclass and of its dataclass bases, by field name (one line,
+    whitespace collapsed; a subclass's docstring wins)."""
+    docs: dict[str, str] = {}
+    for base in reversed(cls.__mro__):
+        if dataclasses.is_dataclass(base) and base is not cls:
+            docs.update(_own_field_help(base))
+    return {**docs, **_own_field_help(cls)}
+
+
+def _own_field_help(cls: type) -> dict[str, str]:
     tree = ast.parse(textwrap.dedent(inspect.getsource(cls)))
     body = tree.body[0].body if isinstance(tree.body[0], ast.ClassDef) else []
     docs: dict[str, str] = {}

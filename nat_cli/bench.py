@@ -25,6 +25,7 @@ BENCHMARKS = {
     "published": "benchmarks.published_cells",
     "scratch": "benchmarks.scratch_pairs",
     "end_to_end": "benchmarks.end_to_end",
+    "scaling": "benchmarks.pretrain_scaling",
 }
 """Benchmark names and their modules."""
 
@@ -34,7 +35,7 @@ class BenchArgs:
     """Configuration of ``nat bench``."""
 
     name: str = field(metadata={"positional": True, "choices": tuple(BENCHMARKS)})
-    """The benchmark: reference (NB201 oracle / random / keep), speed (NB201 env steps per second), agents (learners vs the oracle), supernet (supernet training and reward speed), profile (where a reward pass spends its time), fidelity (supernet vs NAS-Bench-201 ranking), published (published cells through the supernet env), scratch (published pairs trained from scratch over seeds) or end_to_end (a learner trained on supernet rewards, scored by the table)."""
+    """The benchmark: reference (NB201 oracle / random / keep), speed (NB201 env steps per second), agents (learners vs the oracle), supernet (supernet training and reward speed), profile (where a reward pass spends its time), fidelity (supernet vs NAS-Bench-201 ranking), published (published cells through the supernet env), scratch (published pairs trained from scratch over seeds), end_to_end (a learner trained on supernet rewards, scored by the table) or scaling (supernet pre-training on 1 vs N processes)."""
     args: list[str] = field(default_factory=list, metadata={"positional": True, "nargs": argparse.REMAINDER})
     """Flags passed on to the benchmark (see nat bench NAME --help)."""
 

@@ -16,7 +16,7 @@ from importlib import import_module
 from types import ModuleType
 from typing import Any, NoReturn
 
-COMMANDS = ("train", "transform", "scratch", "cost", "table", "bench")
+COMMANDS = ("train", "transform", "scratch", "pretrain", "cost", "table", "bench")
 """Subcommands; each is a module ``nat_cli.<name>`` with ``add_parser``, ``from_namespace`` and ``run``."""
 
 

@@ -377,14 +377,33 @@ class CifarData:
         return self.normalize(random_crop_flip(images, generator))
 
     def weights_batches(
-        self, batch_size: int, generator: torch.Generator | None = None
+        self, batch_size: int, generator: torch.Generator | None = None, shard: tuple[int, int] = (0, 1)
     ) -> Iterator[tuple[torch.Tensor, torch.Tensor]]:
-        """Endless augmented batches from the weights split, reshuffled on the device every epoch."""
+        """Endless augmented batches from the weights split, reshuffled on the device every epoch.
+
+        Args:
+            batch_size: images per (global) batch.
+            generator: the shuffling and augmentation randomness.
+            shard: ``(rank, world_size)``: yield only rank's contiguous ``batch_size / world_size`` rows
+                of every global batch. Ranks whose generators share a seed shard each epoch's
+                permutation among themselves, and the concatenation of their rows is the one-process
+                batch: every rank augments the whole global batch (cheap beside a supernet pass) so
+                that its generator stays in step with the others'.
+        """
         n = len(self.weights_labels)
+        rank, world = shard
         if n < batch_size:
             raise ValueError(f"batch size {batch_size} exceeds the {n} images of the weights split")
+        if batch_size % world or not 0 <= rank < world:
+            raise ValueError(f"batch size {batch_size} does not split among {world} ranks (rank {rank})")
+        rows = slice(rank * batch_size // world, (rank + 1) * batch_size // world)
         while True:
             order = torch.randperm(n, device=self.device, generator=generator)
             for start in range(0, n - batch_size + 1, batch_size):
                 index = order[start : start + batch_size]
-                yield self.augment(self.weights_images[index], generator), self.weights_labels[index]
+                images = self.augment(self.weights_images[index], generator)
+                yield (
+                    (images, self.weights_labels[index])
+                    if world == 1
+                    else (images[rows], self.weights_labels[index][rows])
+                )

@@ -104,6 +104,7 @@ def make_cifar10_env(
     archive: str | None = None,
     download: bool = True,
     on_illegal: IllegalPolicy = "keep",
+    checkpoint: str | None = None,
     **overrides: Any,
 ) -> Cifar10Env:
     """Build the CIFAR-10 supernet environment (the entry point of ``NAT-CIFAR10-v0``).
@@ -126,6 +127,9 @@ def make_cifar10_env(
         archive: a ``.tar.gz`` or directory of class folders (``NAT_CIFAR10_ARCHIVE`` if None).
         download: let torchvision download CIFAR-10 when no local copy is found.
         on_illegal: what a masked choice does (see :class:`TransformEnv`).
+        checkpoint: supernet weights to load (``nat pretrain --out``) instead of warming up; refused
+            with :class:`~nat_env.supernet.checkpoint.CheckpointMismatch` when written for another
+            configuration (preset, space, seed, data, training), whatever its budget.
         **overrides: any :class:`~nat_env.supernet.presets.Preset` field, any
             :class:`~nat_env.supernet.training.TrainingConfig` field but ``batch_size`` (use the preset
             field), ``online_batches`` and ``online_every``.
@@ -146,6 +150,7 @@ def make_cifar10_env(
         archive=archive,
         download=download,
         cache_dir=cache_dir,
+        checkpoint=checkpoint,
         **overrides,
     )
     setup = build(spec)

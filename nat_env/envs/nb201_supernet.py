@@ -93,8 +93,8 @@ def shared_evaluator(setup: SupernetSetup, spec: SupernetSpec, seed: int) -> Sup
 
 def scores_path(setup: SupernetSetup, evaluator: SupernetEvaluator) -> Path | None:
     """Where a pre-trained setup's remembered accuracies are kept (``None`` without a checkpoint)."""
-    if setup.checkpoint is None:
-        return None
+    if setup.checkpoint is None or setup.spec.checkpoint is not None:
+        return None  # a given checkpoint may be rewritten in place: its scores are not kept on disk
     window = f"w{evaluator.reward_images}-b{evaluator.eval_batch_size}-s{setup.spec.seed}"
     training = setup.spec.training
     split = f"-split{training.split_edge}x{training.split_batches}" if training.split_edge >= 0 else ""
@@ -196,6 +196,7 @@ def make_nb201_supernet_env(
     archive: str | None = None,
     download: bool = True,
     on_illegal: IllegalPolicy = "keep",
+    checkpoint: str | None = None,
     **overrides: Any,
 ) -> NB201SupernetEnv:
     """Build the NAS-Bench-201 supernet environment (the entry point of ``NAT-NB201-Supernet-CIFAR10-v0``).
@@ -219,6 +220,9 @@ def make_nb201_supernet_env(
             ``NAT_NB201_TABLE`` and goes without a truth when that is unset too.
         data_root, archive, download: where CIFAR-10 comes from (see :func:`make_cifar10_env`).
         on_illegal: what a masked choice does (see :class:`TransformEnv`).
+        checkpoint: supernet weights to load (``nat pretrain --out``) instead of warming up; refused
+            with :class:`~nat_env.supernet.checkpoint.CheckpointMismatch` when written for another
+            configuration (preset, space, seed, data, training), whatever its budget.
         **overrides: preset, training and online fields (see :func:`nat_env.supernet.setup.make_spec`).
 
     Raises:
@@ -238,6 +242,7 @@ def make_nb201_supernet_env(
         archive=archive,
         download=download,
         cache_dir=cache_dir,
+        checkpoint=checkpoint,
         **overrides,
     )
     truth = truth_table(table_path)

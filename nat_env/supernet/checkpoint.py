@@ -9,7 +9,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 import torch
@@ -34,7 +34,10 @@ def _plain(config: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def save_checkpoint(
-    path: str | os.PathLike[str], state_dict: Mapping[str, Any], config: Mapping[str, Any]
+    path: str | os.PathLike[str],
+    state_dict: Mapping[str, Any],
+    config: Mapping[str, Any],
+    notes: Mapping[str, Any] | None = None,
 ) -> None:
     """Write weights and their configuration atomically (temporary file, then ``os.replace``).
 
@@ -42,26 +45,49 @@ def save_checkpoint(
         path: destination file.
         state_dict: tensors to store (or nested dicts and lists of tensors and numbers, which
             ``torch.load(weights_only=True)`` reads back: optimiser states, RNG states).
-        config: JSON-serialisable configuration that produced the weights.
+        config: JSON-serialisable configuration that produced the weights (compared on loading).
+        notes: how the weights were produced without changing what they are meant to be (processes,
+            seconds); stored, never compared.
     """
-    payload = {"config_json": json.dumps(_plain(config), sort_keys=True), "state_dict": dict(state_dict)}
+    payload = {
+        "config_json": json.dumps(_plain(config), sort_keys=True),
+        "notes_json": json.dumps(_plain(notes or {}), sort_keys=True),
+        "state_dict": dict(state_dict),
+    }
     atomic_save(lambda handle: torch.save(payload, handle), path)
 
 
+def read_config(path: str | os.PathLike[str]) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The configuration and the notes stored in a checkpoint (notes are empty in older files)."""
+    payload = torch.load(path, map_location="cpu", weights_only=True)
+    config: dict[str, Any] = json.loads(payload["config_json"])
+    return config, json.loads(payload.get("notes_json", "{}"))
+
+
 def load_checkpoint(
-    path: str | os.PathLike[str], config: Mapping[str, Any], map_location: str | torch.device = "cpu"
+    path: str | os.PathLike[str],
+    config: Mapping[str, Any],
+    map_location: str | torch.device = "cpu",
+    free: Iterable[str] = (),
 ) -> dict[str, Any]:
     """Load weights written by :func:`save_checkpoint` for exactly ``config``.
 
     Loads with ``torch.load(..., weights_only=True)`` (no arbitrary unpickling).
+
+    Args:
+        path: the checkpoint.
+        config: the configuration the weights must have been written for.
+        map_location: where the tensors go.
+        free: top-level keys that may differ (a budget, when any budget will do).
 
     Raises:
         CheckpointMismatch: when the stored configuration differs; the message lists each differing key
             with the stored and the requested value.
     """
     payload = torch.load(path, map_location=map_location, weights_only=True)
-    stored: dict[str, Any] = json.loads(payload["config_json"])
-    wanted = _plain(config)
+    skip = set(free)
+    stored: dict[str, Any] = {k: v for k, v in json.loads(payload["config_json"]).items() if k not in skip}
+    wanted = {k: v for k, v in _plain(config).items() if k not in skip}
     if stored != wanted:
         keys = sorted(set(stored) | set(wanted))
         differences = [

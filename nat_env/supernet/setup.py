@@ -29,7 +29,13 @@ from nat_env.supernet.model import Supernet, SupernetConfig
 from nat_env.supernet.options import FastOptions
 from nat_env.supernet.presets import Preset, get_preset
 from nat_env.supernet.samplers import sampler_of
-from nat_env.supernet.training import OnlineSchedule, SupernetTrainer, TrainingConfig, pretrain
+from nat_env.supernet.training import (
+    OnlineSchedule,
+    SupernetTrainer,
+    TrainingConfig,
+    load_pretrained,
+    pretrain,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -75,6 +81,8 @@ class SupernetSpec:
         archive: a tarball or folder of class-named images (``NAT_CIFAR10_ARCHIVE`` if None).
         download: let torchvision download CIFAR-10 when no local copy is found.
         cache_dir: decoded images and checkpoints.
+        checkpoint: pre-trained weights to load instead of the cached warm-up (``nat pretrain``
+            writes them); refused when written for another configuration, whatever its budget.
     """
 
     preset: Preset
@@ -90,6 +98,7 @@ class SupernetSpec:
     archive: str | None = None
     download: bool = True
     cache_dir: str = field(default_factory=lambda: str(default_cache_dir()))
+    checkpoint: str | None = None
 
     def __post_init__(self) -> None:
         if self.space not in SPACES:
@@ -98,6 +107,10 @@ class SupernetSpec:
             raise ValueError(f"unknown supernet_mode {self.mode!r}; use 'pretrained' or 'online'")
         if self.transitions != _transitions.canonical_name(self.transitions):
             raise ValueError(f"transitions must be canonical ('nat' or 'nat++'), got {self.transitions!r}")
+        if self.checkpoint is not None and (self.mode != "pretrained" or self.training.split_edge >= 0):
+            raise ValueError(
+                "checkpoint= loads a one-shot supernet: it needs supernet_mode='pretrained' and no split_edge"
+            )
 
     @property
     def vocabulary(self) -> str:
@@ -157,6 +170,7 @@ def make_spec(
     archive: str | None = None,
     download: bool = True,
     cache_dir: str | Path | None = None,
+    checkpoint: str | Path | None = None,
     **overrides: object,
 ) -> SupernetSpec:
     """A specification from the keyword arguments the supernet environments take.
@@ -167,6 +181,7 @@ def make_spec(
         device: ``auto``, ``cpu``, ``cuda``, ... (resolved here).
         warmup_steps, reward_images: shorthands for the preset fields of these names.
         cache_dir: decoded images and checkpoints (``NAT_CACHE_DIR`` or ``~/.cache/nat-gym``).
+        checkpoint: a supernet checkpoint to load (see :class:`SupernetSpec`).
         **overrides: any :class:`Preset` field, any :class:`TrainingConfig` field but ``batch_size``
             (a preset field) and ``seed``, ``online_batches`` and ``online_every``.
 
@@ -199,6 +214,7 @@ def make_spec(
         archive=archive,
         download=download,
         cache_dir=str(cache_dir if cache_dir is not None else default_cache_dir()),
+        checkpoint=None if checkpoint is None else str(Path(checkpoint).expanduser().resolve()),
         **online,  # type: ignore[arg-type]
     )
 
@@ -243,6 +259,17 @@ class SupernetSetup:
 _SETUPS: dict[SupernetSpec, SupernetSetup] = {}
 
 
+def _warn_if_unfaithful(preset: Preset, steps: int) -> None:
+    faithful = preset.faithful_from
+    if faithful is not None and steps < faithful:
+        logger.warning(
+            "supernet warm-up of %d batches is below %d, where this preset's rewards were measured to rank "
+            "cells positively against the truth: rewards this early may prefer worse cells",
+            steps,
+            faithful,
+        )
+
+
 def build(spec: SupernetSpec) -> SupernetSetup:
     """Build (or fetch from the process-wide cache) the data and supernet of a specification.
 
@@ -253,14 +280,8 @@ def build(spec: SupernetSpec) -> SupernetSetup:
     key = spec.shared
     if key in _SETUPS:
         return _SETUPS[key]
-    faithful = spec.preset.faithful_from
-    if faithful is not None and spec.preset.warmup_steps < faithful:
-        logger.warning(
-            "supernet warm-up of %d batches is below %d, where this preset's rewards were measured to rank "
-            "cells positively against the truth: rewards this early may prefer worse cells",
-            spec.preset.warmup_steps,
-            faithful,
-        )
+    if spec.checkpoint is None:
+        _warn_if_unfaithful(spec.preset, spec.preset.warmup_steps)
     data = spec.load_data()
     supernet = spec.new_supernet(data)
     options = FastOptions()
@@ -268,7 +289,12 @@ def build(spec: SupernetSpec) -> SupernetSetup:
     schedule: OnlineSchedule | None = None
     checkpoint: Path | None = None
     parts: dict[str, Supernet] | None = None
-    if spec.mode == "pretrained" and spec.training.split_edge >= 0:
+    if spec.checkpoint is not None:
+        checkpoint = Path(spec.checkpoint)
+        steps = load_pretrained(supernet, data, spec.training, checkpoint, options)
+        logger.info("supernet: loaded %s (%d warm-up batches)", checkpoint, steps)
+        _warn_if_unfaithful(spec.preset, steps)
+    elif spec.mode == "pretrained" and spec.training.split_edge >= 0:
         parts, checkpoint = pretrain_split(supernet, data, spec.training, steps, spec.cache_dir, options)
     elif spec.mode == "pretrained":
         checkpoint = pretrain(supernet, data, spec.training, steps, spec.cache_dir, options)

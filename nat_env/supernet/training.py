@@ -12,6 +12,9 @@ Data flow: augmented batches of the 40% weights split + a random genotype per ba
   training set (20,000 images, 312 batches of 64) through the weights and 60% (30,000 images, 468
   episodes of 64) through the policy, a ratio of 2 weight batches per 3 episodes; the environment calls
   :meth:`OnlineSchedule.episode_done` after every episode.
+
+Pre-training also runs data-parallel (:func:`train_supernet` with :class:`~nat_env.supernet.distributed.Ranks`,
+``nat pretrain`` under ``torchrun``): every rank trains the same genotype on its share of each global batch.
 """
 
 from __future__ import annotations
@@ -29,7 +32,8 @@ import torch
 import torch.nn.functional as F
 
 from nat_env.data import CifarData
-from nat_env.supernet.checkpoint import config_hash, load_checkpoint, save_checkpoint
+from nat_env.supernet.checkpoint import config_hash, load_checkpoint, read_config, save_checkpoint
+from nat_env.supernet.distributed import Ranks, data_parallel
 from nat_env.supernet.grouped import grouped_forward
 from nat_env.supernet.model import Supernet
 from nat_env.supernet.options import FastOptions
@@ -137,6 +141,13 @@ class SupernetTrainer:
         config: optimiser settings.
         total_steps: the cosine schedule's horizon, in batches (SGD steps when ``K = 1``).
         options: speed options.
+        ranks: this process's place among data-parallel training processes
+            (:mod:`nat_env.supernet.distributed`): each rank trains ``batch_size / world_size`` rows of
+            every global batch, all ranks the same genotype; gradients are averaged across ranks.
+
+    Raises:
+        ValueError: for grouped steps (``archs_per_step > 1``) across ranks, or a batch size that does
+            not split among them.
     """
 
     def __init__(
@@ -147,8 +158,12 @@ class SupernetTrainer:
         config: TrainingConfig,
         total_steps: int,
         options: FastOptions | None = None,
+        ranks: Ranks | None = None,
     ) -> None:
         self.supernet, self.data, self.sampler, self.config = supernet, data, sampler, config
+        self.ranks = ranks or Ranks()
+        if self.ranks.distributed and config.archs_per_step > 1:
+            raise ValueError("grouped steps (archs_per_step > 1) train in one process only")
         self.total_steps = total_steps
         self.options = options or FastOptions()
         self.options.prepare(supernet, data.device)
@@ -161,8 +176,9 @@ class SupernetTrainer:
         self.batches_done = 0
         self._pending = 0
         self._batches: Iterator[tuple[torch.Tensor, torch.Tensor]] = data.weights_batches(
-            config.batch_size, self.generator
+            config.batch_size, self.generator, self.ranks.shard
         )
+        self.model = data_parallel(supernet, self.ranks)
 
     @property
     def steps_per_epoch(self) -> int:
@@ -201,7 +217,7 @@ class SupernetTrainer:
             with self.options.autocast(device):
                 x = self.options.images(images)
                 if k == 1:
-                    logits = self.supernet(x, genotypes[0])
+                    logits = self.model(x, genotypes[0])
                 else:
                     logits = grouped_forward(self.supernet, x, genotypes)
             # every genotype has batch_size rows, so the mean over rows is the mean of per-genotype means
@@ -269,6 +285,80 @@ def training_signature(
     }
 
 
+def checkpoint_path(signature: dict[str, Any], cache_dir: str | Path) -> Path:
+    """Where the cache keeps the weights of a configuration: ``supernet-<hash>.pt``."""
+    return Path(cache_dir) / f"supernet-{config_hash(signature)}.pt"
+
+
+def train_supernet(
+    supernet: Supernet,
+    data: CifarData,
+    config: TrainingConfig,
+    steps: int,
+    options: FastOptions | None = None,
+    *,
+    sampler: Sampler | None = None,
+    ranks: Ranks | None = None,
+) -> float:
+    """Train ``supernet`` in place for ``steps`` batches (also the cosine horizon), a progress line per tenth.
+
+    Args:
+        supernet: the weights to train (from their current values).
+        data: images.
+        config: optimiser and sampler settings.
+        steps: the budget in (global) batches.
+        options: speed options.
+        sampler: the genotypes to train on (default: ``config.sampler``'s distribution).
+        ranks: data-parallel processes (see :class:`SupernetTrainer`); rank 0 logs.
+
+    Returns:
+        The wall time in seconds.
+    """
+    ranks = ranks or Ranks()
+    sampler = sampler or sampler_of(config, supernet.config)
+    trainer = SupernetTrainer(supernet, data, sampler, config, steps, options, ranks)
+    start, chunk = time.perf_counter(), max(1, -(-steps // 10))
+    for done in range(0, steps, chunk):  # ten chunks: the same schedule, a progress line each
+        loss = trainer.train_batches(min(chunk, steps - done))
+        if ranks.is_writer:
+            logger.info(
+                "supernet warm-up: %d/%d steps, loss %.3f (rank 0), %.0f s",
+                min(done + chunk, steps), steps, loss, time.perf_counter() - start,
+            )  # fmt: skip
+    return time.perf_counter() - start
+
+
+def load_pretrained(
+    supernet: Supernet,
+    data: CifarData,
+    config: TrainingConfig,
+    path: str | Path,
+    options: FastOptions | None = None,
+) -> int:
+    """Load a checkpoint written for this supernet, data and training configuration, then freeze it.
+
+    Any warm-up budget is accepted (``nat pretrain --batches``); every other key must match.
+
+    Returns:
+        The checkpoint's warm-up budget in batches.
+
+    Raises:
+        CheckpointMismatch: for weights of another configuration (the message lists the differences).
+        FileNotFoundError: when ``path`` holds no file.
+    """
+    if not Path(path).is_file():
+        raise FileNotFoundError(f"no supernet checkpoint at {path}")
+    stored, _ = read_config(path)
+    steps = int(stored.get("warmup_steps", 0))
+    signature = training_signature(supernet, data, config, steps)
+    state = load_checkpoint(path, signature, map_location=data.device, free=("warmup_steps",))
+    supernet.load_state_dict(state, strict=True)
+    (options or FastOptions()).prepare(supernet, data.device)
+    supernet.eval()
+    supernet.requires_grad_(False)
+    return steps
+
+
 def pretrain(
     supernet: Supernet,
     data: CifarData,
@@ -297,22 +387,14 @@ def pretrain(
         The checkpoint path, or ``None`` without a cache directory.
     """
     signature = {**training_signature(supernet, data, config, steps), **(key or {})}
-    path = Path(cache_dir) / f"supernet-{config_hash(signature)}.pt" if cache_dir is not None else None
+    path = checkpoint_path(signature, cache_dir) if cache_dir is not None else None
     if path is not None and path.is_file():
         supernet.load_state_dict(load_checkpoint(path, signature, map_location=data.device), strict=True)
         (options or FastOptions()).prepare(supernet, data.device)
     else:
-        sampler = sampler or sampler_of(config, supernet.config)
-        trainer = SupernetTrainer(supernet, data, sampler, config, steps, options)
-        start, chunk = time.perf_counter(), max(1, -(-steps // 10))
-        for done in range(0, steps, chunk):  # ten chunks: the same schedule, a progress line each
-            loss = trainer.train_batches(min(chunk, steps - done))
-            logger.info(
-                "supernet warm-up: %d/%d steps, loss %.3f, %.0f s",
-                min(done + chunk, steps), steps, loss, time.perf_counter() - start,
-            )  # fmt: skip
+        seconds = train_supernet(supernet, data, config, steps, options, sampler=sampler)
         if path is not None:
-            save_checkpoint(path, supernet.state_dict(), signature)
+            save_checkpoint(path, supernet.state_dict(), signature, {"ranks": 1, "seconds": seconds})
     supernet.eval()
     supernet.requires_grad_(False)
     return path

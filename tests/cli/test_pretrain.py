@@ -1,0 +1,101 @@
+"""``nat pretrain``: its checkpoint is what ``gym.make(..., checkpoint=...)`` loads, and only there."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import gymnasium as gym
+import pytest
+import torch
+
+import nat_env  # noqa: F401 - registers the env ids
+from nat_cli.main import main
+from nat_env.supernet.checkpoint import CheckpointMismatch, read_config
+from nat_env.supernet.setup import clear_cache
+from tests.data.fake_cifar import write_image_tree
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture(scope="module")
+def images(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return write_image_tree(tmp_path_factory.mktemp("pretrain-images") / "tree", 30, 2, size=16)
+
+
+@pytest.fixture(autouse=True)
+def _fresh_setups() -> None:
+    clear_cache()
+
+
+def pretrain(images: Path, out: Path, *flags: str) -> list[str]:
+    return ["pretrain", "--preset", "tiny", "--batches", "4", "--out", str(out), "--archive", str(images),
+            "--cache-dir", str(out.parent / "cache"), "--device", "cpu", *flags]  # fmt: skip
+
+
+def make(env_id: str, images: Path, checkpoint: Path, **kwargs: object) -> gym.Env:  # type: ignore[type-arg]
+    options: dict[str, object] = {"preset": "tiny", "device": "cpu", "archive": str(images)}
+    options.update(kwargs)
+    return gym.make(env_id, checkpoint=str(checkpoint), cache_dir=str(checkpoint.parent / "cache"), **options)
+
+
+@pytest.mark.parametrize("env_id", ["NAT-CIFAR10-v0", "NAT-NB201-Supernet-CIFAR10-v0"])
+def test_the_env_steps_with_the_written_checkpoint(env_id: str, images: Path, tmp_path: Path) -> None:
+    out = tmp_path / "supernet.pt"
+    assert main(pretrain(images, out, "--env", env_id)) == 0
+    config, notes = read_config(out)
+    assert config["warmup_steps"] == 4
+    assert notes["ranks"] == 1
+    env = make(env_id, images, out)
+    env.reset(seed=0)
+    _, reward, terminated, _, _ = env.step(env.action_space.sample())
+    assert terminated
+    assert isinstance(reward, float)
+    stored = torch.load(out, weights_only=True)["state_dict"]
+    loaded = env.unwrapped.supernet_evaluator.supernet.state_dict()  # type: ignore[attr-defined]
+    assert all(torch.equal(loaded[name], tensor) for name, tensor in stored.items())
+
+
+def test_a_checkpoint_of_another_configuration_is_refused(images: Path, tmp_path: Path) -> None:
+    out = tmp_path / "supernet.pt"
+    assert main(pretrain(images, out)) == 0
+    with pytest.raises(CheckpointMismatch, match=r"another configuration; differing keys: .*supernet"):
+        make("NAT-CIFAR10-v0", images, out, preset="cpu-small")
+    with pytest.raises(CheckpointMismatch, match="training"):
+        make("NAT-CIFAR10-v0", images, out, lr=0.5)
+
+
+def test_without_out_the_checkpoint_lands_where_the_env_cache_looks(images: Path, tmp_path: Path) -> None:
+    flags = pretrain(images, tmp_path / "unused.pt")
+    flags = flags[: flags.index("--out")] + flags[flags.index("--out") + 2 :]
+    assert main(flags) == 0
+    written = list((tmp_path / "cache").glob("supernet-*.pt"))
+    assert len(written) == 1
+    stamp = written[0].stat().st_mtime_ns
+    env = gym.make("NAT-CIFAR10-v0", preset="tiny", device="cpu", archive=str(images), warmup_steps=4,
+                   cache_dir=str(tmp_path / "cache"))  # fmt: skip
+    assert written[0].stat().st_mtime_ns == stamp  # loaded, not trained again and rewritten
+    stored = torch.load(written[0], weights_only=True)["state_dict"]
+    loaded = env.unwrapped.supernet_evaluator.supernet.state_dict()  # type: ignore[attr-defined]
+    assert all(torch.equal(loaded[name], tensor) for name, tensor in stored.items())
+
+
+def test_a_missing_checkpoint_is_a_one_line_error(images: Path, tmp_path: Path) -> None:
+    with pytest.raises(FileNotFoundError, match="no supernet checkpoint"):
+        make("NAT-CIFAR10-v0", images, tmp_path / "absent.pt")
+
+
+@pytest.mark.slow
+def test_torchrun_two_processes_write_a_checkpoint_the_env_loads(images: Path, tmp_path: Path) -> None:
+    out = tmp_path / "ddp.pt"
+    torchrun = Path(sys.executable).with_name("torchrun")
+    command = [str(torchrun), "--standalone", "--nproc_per_node", "2", "-m", "nat_cli"]
+    command += [a if a != "4" else "20" for a in pretrain(images, out)]
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "OMP_NUM_THREADS": "1"}
+    subprocess.run(command, check=True, cwd=ROOT, env=env, timeout=300)
+    assert read_config(out)[1]["ranks"] == 2
+    steps = make("NAT-CIFAR10-v0", images, out)
+    steps.reset(seed=0)
+    assert steps.step(steps.action_space.sample())[2]
