@@ -1,4 +1,4 @@
-"""The README's Python examples run as written."""
+"""The Python examples of the README and of docs/ run as written."""
 
 from __future__ import annotations
 
@@ -8,11 +8,16 @@ from pathlib import Path
 
 import pytest
 
-README = Path(__file__).resolve().parents[1] / "README.md"
+ROOT = Path(__file__).resolve().parents[1]
+DOCUMENTS = (ROOT / "README.md", ROOT / "docs" / "policies.md")
 
 
 def _blocks() -> list[str]:
-    return re.findall(r"```python\n(.*?)```", README.read_text(), flags=re.S)
+    return [
+        block
+        for document in DOCUMENTS
+        for block in re.findall(r"```python\n(.*?)```", document.read_text(), flags=re.S)
+    ]
 
 
 @pytest.mark.slow
@@ -21,4 +26,4 @@ def test_readme_example_runs(index: int, real_table: Path, monkeypatch: pytest.M
     monkeypatch.setenv("NAT_NB201_TABLE", str(real_table))
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        exec(compile(_blocks()[index], f"README block {index}", "exec"), {})
+        exec(compile(_blocks()[index], f"example {index}", "exec"), {})
