@@ -82,7 +82,7 @@ def make_nb201_env(
         inputs: input-cell set, ``all`` (uniform over every cell) or ``connected``.
         transitions: ``nat`` (keep / skip / null) or ``nat++`` (cheaper ops within the NB201 vocabulary).
         on_illegal: what an in-range choice the mask forbids does (see :class:`TransformEnv`).
-        render_mode: ``ansi`` or ``None``.
+        render_mode: ``ansi``, ``rgb_array`` or ``None``.
     """
     table = load_table(None if table_path is None else str(table_path))
     evaluator = TableEvaluator(table, dataset, epochs)
