@@ -107,6 +107,11 @@ class TransformEnv(gym.Env[Observation, npt.NDArray[np.int64]]):
             raise RuntimeError("call reset() before using the environment")
         return self._beta
 
+    @property
+    def alpha(self) -> Genotype | None:
+        """The transformed genotype of the last step (``None`` before it)."""
+        return self._alpha
+
     def reset(
         self, *, seed: int | None = None, options: dict[str, Any] | None = None
     ) -> tuple[Observation, dict[str, Any]]:
@@ -152,10 +157,10 @@ class TransformEnv(gym.Env[Observation, npt.NDArray[np.int64]]):
 
     def render(self) -> str | npt.NDArray[np.uint8] | None:
         if self.render_mode == "rgb_array":
-            return rgb_array(self.beta, self._alpha)
+            return rgb_array(self.beta, self.alpha)
         if self.render_mode != "ansi":
             return None
         lines = [f"beta:  {self.beta}"]
-        if self._alpha is not None:
-            lines.append(f"alpha: {self._alpha}")
+        if self.alpha is not None:
+            lines.append(f"alpha: {self.alpha}")
         return "\n".join(lines)
