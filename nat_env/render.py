@@ -1,10 +1,11 @@
-"""Pictures of genotypes: a genotype, or an input/transformed pair β → α, drawn to a PNG or SVG file.
+"""Pictures of genotypes: a genotype, or an input/transformed pair β → α, drawn to a PNG or SVG file or an array.
 
 A leaf of the data flow: like every other form of an architecture, a picture is a pure function of
 :class:`~nat_env.genotypes.Genotype`. matplotlib is the optional extra ``plot``
 (``pip install nat-gym[plot]``), imported only when a picture is drawn. Figures are drawn on a bare
 :class:`matplotlib.figure.Figure`, never through ``pyplot``, so no window opens and the global backend
-is left alone; the file type follows the path's suffix (Agg for PNG).
+is left alone; the file type follows the path's suffix (Agg for PNG). :func:`rgb_array` draws the
+β → α figure into memory for the environments' ``render_mode="rgb_array"``.
 
 Conventions: DARTS cells show their inputs as :math:`c_{k-2}` and :math:`c_{k-1}`, intermediate nodes
 numbered from 0, and the output :math:`c_k`; NAS-Bench-201 cells show ``in``, 1, 2, ``out``. Edges are
@@ -17,6 +18,9 @@ from __future__ import annotations
 from collections.abc import Collection
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import numpy.typing as npt
 
 from nat_env.genotypes import Cell, Genotype
 from nat_env.transitions import changed_edges
@@ -53,12 +57,7 @@ def render(genotype: Genotype, path: str | Path) -> Path:
         ValueError: for a suffix other than ``.png`` or ``.svg``.
     """
     path = _check_suffix(path)
-    figure = _figure(rows=1, columns=len(genotype.cells), genotype=genotype)
-    for column, cell in enumerate(genotype.cells):
-        _draw_cell(figure.axes[column], cell, _CELL_TITLES[genotype.space][column], changed=())
-    if genotype.name:
-        figure.suptitle(genotype.name)
-    return _save(figure, path)
+    return _save(_genotype_figure(genotype), path)
 
 
 def render_diff(beta: Genotype, alpha: Genotype, path: str | Path) -> Path:
@@ -77,11 +76,59 @@ def render_diff(beta: Genotype, alpha: Genotype, path: str | Path) -> Path:
         ValueError: for a suffix other than ``.png`` or ``.svg``, or genotypes of different shapes.
     """
     path = _check_suffix(path)
+    return _save(_diff_figure(beta, alpha), path)
+
+
+def rgb_array(beta: Genotype, alpha: Genotype | None = None, dpi: int = 80) -> npt.NDArray[np.uint8]:
+    """The picture of an episode as pixels: β above α with the changed edges highlighted (as :func:`render_diff`).
+
+    Before the step (``alpha=None``) the row of α is left blank, so every frame of an episode has the same
+    size (video recorders need that).
+
+    Args:
+        beta: the input genotype.
+        alpha: its transformation; ``None``: not chosen yet.
+        dpi: pixels per inch of the figure.
+
+    Returns:
+        An ``(H, W, 3)`` uint8 RGB array (what Gymnasium's ``render_mode="rgb_array"`` returns).
+
+    Raises:
+        ImportError: if matplotlib is not installed (``pip install nat-gym[plot]``).
+        ValueError: for genotypes of different shapes.
+    """
+    figure = _diff_figure(beta, alpha)  # first: it names the extra if matplotlib is missing
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    canvas = FigureCanvasAgg(figure)
+    figure.set_dpi(dpi)
+    # matplotlib's Agg canvas carries no annotations.
+    canvas.draw()  # type: ignore[no-untyped-call]
+    rgba = np.asarray(canvas.buffer_rgba())  # type: ignore[no-untyped-call]
+    return np.ascontiguousarray(rgba[..., :3])
+
+
+def _genotype_figure(genotype: Genotype) -> Figure:
+    figure = _figure(rows=1, columns=len(genotype.cells), genotype=genotype)
+    for column, cell in enumerate(genotype.cells):
+        _draw_cell(figure.axes[column], cell, _CELL_TITLES[genotype.space][column], changed=())
+    if genotype.name:
+        figure.suptitle(genotype.name)
+    return figure
+
+
+def _diff_figure(beta: Genotype, alpha: Genotype | None) -> Figure:
+    figure = _figure(rows=2, columns=len(beta.cells), genotype=beta)
+    if alpha is None:
+        for column, cell in enumerate(beta.cells):
+            _draw_cell(figure.axes[column], cell, f"β (input): {_CELL_TITLES[beta.space][column]}", ())
+            figure.axes[len(beta.cells) + column].set_axis_off()
+        figure.suptitle(f"{beta.name or 'β'} → α: not chosen yet")
+        return figure
     shape = [[(edge.source, edge.target) for edge in cell.edges] for cell in beta.cells]
     if shape != [[(edge.source, edge.target) for edge in cell.edges] for cell in alpha.cells]:
         raise ValueError("β and α must have the same cells and edges (a transformation changes only ops)")
     changed = set(changed_edges(beta, alpha))
-    figure = _figure(rows=2, columns=len(beta.cells), genotype=beta)
     for row, (genotype, role) in enumerate(((beta, "β (input)"), (alpha, "α (transformed)"))):
         start = 0
         for column, cell in enumerate(genotype.cells):
@@ -91,7 +138,7 @@ def render_diff(beta: Genotype, alpha: Genotype, path: str | Path) -> Path:
             start += len(cell.edges)
     names = f"{beta.name or 'β'} → {alpha.name or 'α'}"
     figure.suptitle(f"{names}: {len(changed)} edge{'' if len(changed) == 1 else 's'} changed")
-    return _save(figure, path)
+    return figure
 
 
 def _check_suffix(path: str | Path) -> Path:

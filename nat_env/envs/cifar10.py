@@ -122,7 +122,7 @@ def make_cifar10_env(
         reward_images: validation images per reward (the preset's by default: 3072 for ``paper``).
         seed: seeds the 40/60 split, the supernet's initialisation and training, and the reward rotation.
         cache_dir: decoded images and checkpoints (``NAT_CACHE_DIR`` or ``~/.cache/nat-gym``).
-        render_mode: ``ansi`` or None.
+        render_mode: ``ansi``, ``rgb_array`` or None.
         space: ``darts`` or ``nb201`` (NAS-Bench-201's cell space).
         archive: a ``.tar.gz`` or directory of class folders (``NAT_CIFAR10_ARCHIVE`` if None).
         download: let torchvision download CIFAR-10 when no local copy is found.

@@ -214,7 +214,7 @@ def make_nb201_supernet_env(
         seed: seeds the 40/60 split, the supernet, its training and the reward window.
         cache_dir: decoded images, checkpoints and remembered scores (``NAT_CACHE_DIR`` or
             ``~/.cache/nat-gym``).
-        render_mode: ``ansi`` or None.
+        render_mode: ``ansi``, ``rgb_array`` or None.
         inputs: input-cell set, ``all`` or ``connected``.
         table_path: the NAS-Bench-201 compact CSV for the ground truth in ``info``; ``None`` reads
             ``NAT_NB201_TABLE`` and goes without a truth when that is unset too.

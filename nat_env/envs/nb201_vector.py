@@ -2,7 +2,8 @@
 
 An SB3 :class:`~stable_baselines3.common.vec_env.VecEnv` whose episodes are held as op-id arrays, so a
 step of all N environments costs a few numpy operations on the array forms of :mod:`nat_env.nb201.cells`;
-:class:`BatchEncoder` encodes them exactly as :class:`~nat_env.encoding.GraphEncoder` encodes genotypes.
+the observations are read from :mod:`nat_env.nb201.lookup`, exactly as
+:class:`~nat_env.encoding.GraphEncoder` encodes genotypes.
 """
 
 from __future__ import annotations
@@ -18,40 +19,10 @@ from gymnasium import spaces
 from stable_baselines3.common.vec_env import VecEnv
 from stable_baselines3.common.vec_env.base_vec_env import VecEnvIndices, VecEnvObs, VecEnvStepReturn
 
-from nat_env import ops as _ops
-from nat_env import transitions as _transitions
-from nat_env.encoding import OP_IDS, GraphEncoder, Observation
 from nat_env.envs.nb201 import input_codes, load_table
-from nat_env.nb201.cells import N_EDGES, SKIP, codes_of, genotype_of, live_nodes, nat_apply, nat_masks, ops_of
+from nat_env.nb201.cells import codes_of, nat_apply, nat_masks, ops_of
 from nat_env.nb201.evaluator import TableEvaluator
-
-_TO_ALL_OPS = np.array([OP_IDS[op] for op in _ops.NB201_OPS], np.int64)
-
-
-class BatchEncoder:
-    """Encodes op-id arrays into stacked observations, identical to :class:`GraphEncoder`'s.
-
-    Args:
-        encoder: the single-cell encoder whose layout and NAT mask the batch reproduces.
-    """
-
-    def __init__(self, encoder: GraphEncoder) -> None:
-        if encoder.space != "nb201" or encoder.transitions.name != "nat":
-            raise ValueError("the batched path covers NAS-Bench-201 cells under NAT transitions")
-        self.encoder = encoder
-        self._template = encoder.encode(genotype_of(np.full(N_EDGES, SKIP)))
-
-    def encode(self, ops: npt.NDArray[np.int64]) -> Observation:
-        """Stacked observations. Shapes: ``ops (B, 6)`` → each array gains a leading ``B``."""
-        batch = ops.shape[0]
-        observation = {key: np.repeat(value[None], batch, axis=0) for key, value in self._template.items()}
-        live = live_nodes(ops)
-        features = observation["node_features"]
-        features[:, :4, 5] = live
-        features[:, 4, 5] = live[:, 3]
-        observation["edge_op"] = _TO_ALL_OPS[ops]
-        observation["action_mask"] = nat_masks(ops).reshape(batch, -1).astype(np.int8)
-        return observation
+from nat_env.nb201.lookup import cell_tables
 
 
 class NB201VecEnv(VecEnv):
@@ -87,14 +58,15 @@ class NB201VecEnv(VecEnv):
         table = load_table(None if table_path is None else str(table_path))
         self.evaluator = TableEvaluator(table, dataset, epochs)
         self.codes = input_codes(self.evaluator, inputs)
-        self.encoder = BatchEncoder(GraphEncoder(_transitions.get("nat", "nb201"), "nb201"))
+        self.tables = cell_tables("nat")
         self.full_info = full_info
-        observation_space = self.encoder.encoder.observation_space()
+        observation_space = self.tables.encoder.observation_space()
         action_space = spaces.MultiDiscrete(np.full(6, 3, np.int64))
         self.render_mode = None
         super().__init__(n_envs, observation_space, action_space)
         self._rng = np.random.default_rng(seed)
-        self._ops = ops_of(self._draw(n_envs))
+        self._codes = self._draw(n_envs)
+        self._ops = ops_of(self._codes)
         self._actions: npt.NDArray[np.int64] | None = None
 
     def _draw(self, n: int) -> npt.NDArray[np.int64]:
@@ -104,8 +76,9 @@ class NB201VecEnv(VecEnv):
         if self._seeds[0] is not None:
             self._rng = np.random.default_rng(self._seeds[0])
         self._reset_seeds()
-        self._ops = ops_of(self._draw(self.num_envs))
-        return self.encoder.encode(self._ops)
+        self._codes = self._draw(self.num_envs)
+        self._ops = ops_of(self._codes)
+        return self.tables.observations(self._codes)
 
     def step_async(self, actions: np.ndarray) -> None:
         self._actions = np.asarray(actions).reshape(self.num_envs, 6)
@@ -113,12 +86,12 @@ class NB201VecEnv(VecEnv):
     def step_wait(self) -> VecEnvStepReturn:
         if self._actions is None:
             raise RuntimeError("call step_async() before step_wait()")
-        beta, alpha = codes_of(self._ops), codes_of(nat_apply(self._ops, self._actions))
+        beta, alpha = self._codes, codes_of(nat_apply(self._ops, self._actions))
         val, test = self.evaluator.val, self.evaluator.test
         rewards = (val[alpha] - val[beta]).astype(np.float32)
         dones = np.ones(self.num_envs, bool)
         if self.full_info:
-            terminal = self.encoder.encode(ops_of(alpha))
+            terminal = self.tables.observations(alpha)
             infos = [
                 {
                     "terminal_observation": {key: value[i] for key, value in terminal.items()},
@@ -131,9 +104,10 @@ class NB201VecEnv(VecEnv):
             ]
         else:
             infos = [{} for _ in range(self.num_envs)]
-        self._ops = ops_of(self._draw(self.num_envs))
+        self._codes = self._draw(self.num_envs)
+        self._ops = ops_of(self._codes)
         self._actions = None
-        return self.encoder.encode(self._ops), rewards, dones, infos
+        return self.tables.observations(self._codes), rewards, dones, infos
 
     def action_masks(self) -> npt.NDArray[np.bool_]:
         """Flat legal-choice masks of the current inputs, shape ``(n_envs, 18)``."""

@@ -17,6 +17,7 @@ from gymnasium import spaces
 from nat_env.encoding import GraphEncoder, Observation
 from nat_env.evaluation import Evaluator
 from nat_env.genotypes import Genotype, resolve
+from nat_env.render import rgb_array
 from nat_env.sampler import GenotypeSampler
 from nat_env.transitions import IllegalPolicy, Transitions, changed_edges
 
@@ -60,14 +61,17 @@ class TransformEnv(gym.Env[Observation, npt.NDArray[np.int64]]):
     ``_beta``/``_alpha`` and, with a cost model, ``params_*`` and ``madds_*``.
 
     ## Arguments
-    evaluator, sampler, transitions, encoder, cost (optional), on_illegal, render_mode (``ansi`` or
-    None).
+    evaluator, sampler, transitions, encoder, cost (optional), on_illegal, render_mode (``ansi``: β and α
+    as text; ``rgb_array``: the cell picture of :func:`nat_env.render.rgb_array` as an ``(H, W, 3)``
+    uint8 array of one size per env, β above a blank row after ``reset`` and above α after ``step``;
+    it needs matplotlib, the ``plot`` extra; or None).
 
     ## Version History
     * v0: initial version.
     """
 
-    metadata = {"render_modes": ["ansi"]}  # noqa: RUF012 - Gymnasium's convention
+    # One frame per reset and per step; render_fps paces video recorders.
+    metadata = {"render_modes": ["ansi", "rgb_array"], "render_fps": 1}  # noqa: RUF012 - Gymnasium's convention
 
     def __init__(
         self,
@@ -102,6 +106,11 @@ class TransformEnv(gym.Env[Observation, npt.NDArray[np.int64]]):
         if self._beta is None:
             raise RuntimeError("call reset() before using the environment")
         return self._beta
+
+    @property
+    def alpha(self) -> Genotype | None:
+        """The transformed genotype of the last step (``None`` before it)."""
+        return self._alpha
 
     def reset(
         self, *, seed: int | None = None, options: dict[str, Any] | None = None
@@ -146,10 +155,12 @@ class TransformEnv(gym.Env[Observation, npt.NDArray[np.int64]]):
             info["params_alpha"], info["madds_alpha"] = self.cost(alpha)
         return self.encoder.encode(alpha), reward, True, False, info
 
-    def render(self) -> str | None:
+    def render(self) -> str | npt.NDArray[np.uint8] | None:
+        if self.render_mode == "rgb_array":
+            return rgb_array(self.beta, self.alpha)
         if self.render_mode != "ansi":
             return None
         lines = [f"beta:  {self.beta}"]
-        if self._alpha is not None:
-            lines.append(f"alpha: {self._alpha}")
+        if self.alpha is not None:
+            lines.append(f"alpha: {self.alpha}")
         return "\n".join(lines)

@@ -12,7 +12,7 @@ import numpy as np
 
 from nat_env.evaluation import Evaluation
 from nat_env.genotypes import Genotype
-from nat_env.nb201.cells import N_CELLS, code_of
+from nat_env.nb201.cells import N_CELLS, arch_str, code_of, ops_of
 from nat_env.nb201.schema import DATASETS, EPOCHS
 from nat_env.nb201.table import NB201Table
 
@@ -38,13 +38,23 @@ class TableEvaluator:
         """Validation accuracy (fraction) by cell code; NaN where the table lacks the cell."""
         self.test = table.accuracies(np.arange(N_CELLS), dataset, "test", epochs, missing=np.nan)
         """Test accuracy (fraction) by cell code; reported, never rewarded."""
+        self._val: list[float] = self.val.tolist()
+        self._test: list[float] = self.test.tolist()
+
+    def lookup(self, code: int) -> tuple[float, float]:
+        """The validation and test accuracy of a cell code (what :meth:`evaluate` reports, without a genotype).
+
+        Raises:
+            KeyError: for a cell the table lacks.
+        """
+        val = self._val[code]
+        if val != val:  # NaN: a cell a partial table lacks
+            raise KeyError(f"cell {arch_str(ops_of(code))} is not in {self.table.path}")
+        return val, self._test[code]
 
     def evaluate(self, genotypes: Sequence[Genotype]) -> list[Evaluation]:
         results = []
         for genotype in genotypes:
-            code = code_of(genotype)
-            val = float(self.val[code])
-            if np.isnan(val):
-                raise KeyError(f"cell {genotype} is not in {self.table.path}")
-            results.append(Evaluation(val, {"test_accuracy": float(self.test[code])}))
+            val, test = self.lookup(code_of(genotype))
+            results.append(Evaluation(val, {"test_accuracy": test}))
         return results

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import warnings
 from pathlib import Path
 
@@ -12,8 +13,9 @@ from gymnasium.utils.env_checker import check_env
 
 import nat_env
 from nat_env import transitions
+from nat_env.encoding import GraphEncoder
 from nat_env.envs import NB201_IDS
-from nat_env.envs.nb201 import load_table
+from nat_env.envs.nb201 import TableSampler, load_table
 from nat_env.envs.nb201_vector import NB201VecEnv
 from nat_env.nb201.cells import codes_of, op_ids
 
@@ -143,3 +145,68 @@ def test_generated_table_runs_episodes(synthetic_table: Path) -> None:
     env.reset(seed=0)
     _, reward, *_ = env.step(env.action_space.sample())
     assert -1.0 <= reward <= 1.0
+
+
+def _composed(env: nat_env.TransformEnv) -> nat_env.TransformEnv:
+    """The env as the genotype path builds it: the same parts composed in a plain TransformEnv."""
+    rules = env.transitions
+    composed = nat_env.TransformEnv(
+        env.evaluator,
+        TableSampler(env.code_sampler.codes),
+        rules,
+        GraphEncoder(rules, "nb201"),
+        on_illegal=env.on_illegal,
+    )
+    composed.truth = env.evaluator
+    return composed
+
+
+def _same_observation(a: dict[str, np.ndarray], b: dict[str, np.ndarray]) -> None:
+    assert list(a) == list(b)
+    for key in a:
+        assert a[key].dtype == b[key].dtype, key
+        assert np.array_equal(a[key], b[key]), key
+
+
+@pytest.mark.parametrize(("rule", "on_illegal"), [("nat", "keep"), ("nat", "raise"), ("nat++", "keep")])
+def test_code_env_matches_the_genotype_path(rule: str, on_illegal: str, any_table: Path) -> None:
+    fast = _make("NAT-NB201-CIFAR10-v0", any_table, transitions=rule, on_illegal=on_illegal)
+    slow = _composed(fast)
+    rng = np.random.default_rng(0)
+    for seed in range(400):
+        (obs_f, info_f), (obs_s, info_s) = fast.reset(seed=seed), slow.reset(seed=seed)
+        _same_observation(obs_f, obs_s)
+        assert info_f == info_s
+        assert np.array_equal(fast.action_masks(), slow.action_masks())
+        action = rng.integers(0, fast.action_space.nvec[0], 6)
+        if seed % 3 == 0:  # a legal action as often as an arbitrary one
+            action = transitions.random_legal_action(slow.action_masks().reshape(6, -1), rng)
+        try:
+            expected = slow.step(action)
+        except ValueError as error:
+            with pytest.raises(ValueError, match=re.escape(str(error))):
+                fast.step(action)
+            continue
+        observation, reward, terminated, truncated, info = fast.step(action)
+        _same_observation(observation, expected[0])
+        assert (reward, terminated, truncated) == expected[1:4]
+        assert type(reward) is float
+        assert list(info.items()) == list(expected[4].items())
+        assert fast.alpha == slow.alpha
+        assert fast.beta == slow.beta
+
+
+def test_code_env_edge_cases(any_table: Path) -> None:
+    fast = _make("NAT-NB201-CIFAR10-v0", any_table)
+    slow = _composed(fast)
+    spec = "|nor_conv_3x3~0|+|skip_connect~0|nor_conv_1x1~1|+|avg_pool_3x3~0|none~1|nor_conv_3x3~2|"
+    _same_observation(fast.reset(options={"genotype": spec})[0], slow.reset(options={"genotype": spec})[0])
+    whole_floats = np.array([0, 1, 2, 0, 2, 1], np.float64)
+    assert fast.step(whole_floats)[4] == slow.step(whole_floats)[4]
+    for bad in (np.zeros(5, np.int64), np.full(6, 3), np.full(6, 0.5)):
+        with pytest.raises(ValueError, match="action"):
+            fast.step(bad)
+    with pytest.raises(ValueError, match="does not fit"):
+        fast.reset(options={"genotype": "DARTS_V2"})
+    with pytest.raises(RuntimeError, match="reset"):
+        _make("NAT-NB201-CIFAR10-v0", any_table).step(np.zeros(6, np.int64))

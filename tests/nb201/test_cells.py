@@ -6,7 +6,6 @@ import numpy as np
 
 from nat_env import transitions
 from nat_env.encoding import GraphEncoder
-from nat_env.envs.nb201_vector import BatchEncoder
 from nat_env.nb201.cells import (
     N_CELLS,
     codes_of,
@@ -17,6 +16,7 @@ from nat_env.nb201.cells import (
     op_ids,
     ops_of,
 )
+from nat_env.nb201.lookup import cell_tables
 
 NAT = transitions.get("nat", "nb201")
 ALL_CODES = np.arange(N_CELLS)
@@ -30,9 +30,8 @@ def test_codes_round_trip() -> None:
 
 def test_encoding_matches_graph_encoder_on_sampled_cells() -> None:
     encoder = GraphEncoder(NAT, "nb201")
-    batch = BatchEncoder(encoder)
     codes = np.random.default_rng(0).choice(N_CELLS, 400, replace=False)
-    stacked = batch.encode(ops_of(codes))
+    stacked = cell_tables("nat").encode(ops_of(codes))
     for i, code in enumerate(codes):
         single = encoder.encode(genotype_of(ops_of(code)))
         for key, value in single.items():
