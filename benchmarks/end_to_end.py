@@ -40,7 +40,6 @@ from nat_cli.arguments import parse_dataclass
 from nat_env.envs.nb201_supernet import clear_evaluators, make_nb201_supernet_env, save_scores
 from nat_env.nb201 import NB201Table, TableEvaluator
 from nat_env.nb201.cells import N_CELLS, genotype_of_code
-from nat_env.supernet.presets import get_preset
 from nat_env.supernet.setup import clear_cache
 
 REFERENCES = ("exhaustive", "random", "keep")
@@ -187,6 +186,7 @@ def run(args: Args) -> dict[str, Any]:
             seed=args.supernet_seed, archive=args.archive, table_path=args.table, download=False,
             **variant_overrides(args.variant),
         )  # fmt: skip
+        args.extra["supernet_sampler"] = env.unwrapped.setup.spec.training.sampler  # type: ignore[attr-defined]
         entry: dict[str, Any] = {"warmup_batches": budget, **(fill(env) if args.fill_all else {})}
         entry.update(supernet_tau(env, truth))
         references = score(None, env, inputs, methods=REFERENCES)
@@ -204,8 +204,7 @@ def run(args: Args) -> dict[str, Any]:
 
 def save(args: Args, results: dict[str, Any]) -> Path:
     """Write the JSON, the Markdown table and the figure."""
-    sampler = variant_overrides(args.variant).get("sampler", get_preset(args.preset).nb201_sampler)
-    args.extra = {"learner": asdict(LearnerSpec.parse(args.learner)), "supernet_sampler": sampler}
+    args.extra["learner"] = asdict(LearnerSpec.parse(args.learner))
     path = report.write(args.out, args, results)
     path.with_suffix(".md").write_text(markdown(args, results))
     plot(results, path.with_suffix(".png"))
