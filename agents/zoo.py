@@ -26,7 +26,9 @@ from typing import Any
 import gymnasium as gym
 from stable_baselines3 import A2C, PPO
 from stable_baselines3.common.base_class import BaseAlgorithm
+from stable_baselines3.common.vec_env import VecEnv
 
+from agents.batching import batched_env, can_batch
 from agents.policies import GCNPolicy, LSTMPolicy, ReferenceGCNPolicy
 from agents.random_agent import RandomAgent
 from agents.reinforce import REINFORCE
@@ -138,9 +140,13 @@ def policy_class(algo: str, policy: str) -> Any:
 
 
 def make_learner(
-    spec: LearnerSpec | str, env: gym.Env[Any, Any], **overrides: Any
+    spec: LearnerSpec | str, env: gym.Env[Any, Any] | VecEnv, **overrides: Any
 ) -> BaseAlgorithm | RandomAgent:
     """An untrained learner on an env, with the settings that work.
+
+    An env with a batched form (the exact NAS-Bench-201 envs, :mod:`agents.batching`) is collected as
+    ``n_steps`` envs of one step each: for one-step episodes the same rollout, one policy forward per
+    update instead of one per episode (REINFORCE does this itself).
 
     Args:
         spec: a spec or a learner name.
@@ -154,7 +160,7 @@ def make_learner(
     n_steps = spec.steps_per_update
     kwargs: dict[str, Any] = {
         "learning_rate": spec.learning_rate,
-        "n_steps": n_steps,
+        "n_steps": 1 if spec.algo != "reinforce" and can_batch(env) else n_steps,
         "seed": spec.seed,
         "device": spec.device,
         "verbose": 0,
@@ -164,7 +170,23 @@ def make_learner(
     if spec.algo == "reinforce" and n_steps % REINFORCE.DEFAULT_N_SAMPLES:
         kwargs["n_samples"] = 1  # several samples per input need whole groups per update
     kwargs.update(overrides)
+    if spec.algo != "reinforce" and can_batch(env):
+        env = batched_env(env, n_steps)
     return algorithm_class(spec.algo)(policy_class(spec.algo, spec.policy), env, **kwargs)
+
+
+def saved_data(path: str | Path) -> dict[str, Any]:
+    """The JSON part of an SB3 checkpoint (its attributes), read without unpickling anything.
+
+    Raises:
+        LearnerError: if the file is no SB3 checkpoint.
+    """
+    try:
+        with zipfile.ZipFile(path) as archive:
+            data: dict[str, Any] = json.loads(archive.read("data"))
+    except (OSError, KeyError, zipfile.BadZipFile, json.JSONDecodeError) as error:
+        raise LearnerError(f"{path} is not a Stable-Baselines3 checkpoint: {error}") from None
+    return data
 
 
 def serialized_keys(path: str | Path) -> list[str]:
@@ -173,15 +195,12 @@ def serialized_keys(path: str | Path) -> list[str]:
     Raises:
         LearnerError: if the file is no SB3 checkpoint.
     """
-    try:
-        with zipfile.ZipFile(path) as archive:
-            data = json.loads(archive.read("data"))
-    except (OSError, KeyError, zipfile.BadZipFile, json.JSONDecodeError) as error:
-        raise LearnerError(f"{path} is not a Stable-Baselines3 checkpoint: {error}") from None
-    return [key for key, value in data.items() if isinstance(value, dict) and ":serialized:" in value]
+    return [
+        key for key, value in saved_data(path).items() if isinstance(value, dict) and ":serialized:" in value
+    ]
 
 
-def load_learner(path: str | Path, spec: LearnerSpec, env: gym.Env[Any, Any]) -> BaseAlgorithm:
+def load_learner(path: str | Path, spec: LearnerSpec, env: gym.Env[Any, Any] | VecEnv) -> BaseAlgorithm:
     """Load a checkpoint of a learner without unpickling anything stored in it (see the module docstring).
 
     Raises:
@@ -191,6 +210,9 @@ def load_learner(path: str | Path, spec: LearnerSpec, env: gym.Env[Any, Any]) ->
     if not isinstance(fresh, BaseAlgorithm):
         raise LearnerError(f"{spec.algo} has no checkpoints to load")
     custom = {key: getattr(fresh, key, None) for key in serialized_keys(path)}
+    n_envs = int(saved_data(path).get("n_envs", 1))
+    if spec.algo != "reinforce" and n_envs > 1 and can_batch(env):  # REINFORCE.load does this itself
+        env = batched_env(env, n_envs)
     try:
         return algorithm_class(spec.algo).load(path, env=env, device=spec.device, custom_objects=custom)
     except (RuntimeError, ValueError, KeyError) as error:

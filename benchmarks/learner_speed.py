@@ -46,8 +46,8 @@ class Args:
     """The compact NAS-Bench-201 CSV (default: ``NAT_NB201_TABLE``)."""
     out: str = "learner_speed/learner_speed.json"
     """Result file (relative to ``benchmarks/results`` unless absolute)."""
-    episodes: int = 4096
-    """Episodes (env steps) of ``nat train``'s default learner timed."""
+    episodes: int = TrainArgs.total_timesteps
+    """Episodes (env steps) of ``nat train``'s default learner timed (its default budget)."""
     cartpole_steps: int = 8192
     """Env steps of PPO + MLP on CartPole-v1 timed."""
     cartpole_n_steps: int = 2048

@@ -15,11 +15,12 @@ from typing import Any, ClassVar, NamedTuple
 import numpy as np
 import torch as th
 from gymnasium import spaces
-from stable_baselines3.common.distributions import Distribution, MultiCategoricalDistribution
+from stable_baselines3.common.distributions import Distribution
 from stable_baselines3.common.policies import ActorCriticPolicy, BasePolicy
 from stable_baselines3.common.type_aliases import PyTorchObs, Schedule
 from torch import nn
 
+from agents.policies.distribution import EdgeCategorical
 from agents.policies.inputs import GraphBatch, graph_batch, mask_logits
 
 OBSERVATION_KEYS = ("action_mask", "adjacency", "edge_cell", "edge_index", "edge_op", "node_features")
@@ -146,7 +147,8 @@ class EdgePolicy(EdgeNetworkPolicy, ActorCriticPolicy):
     """An actor-critic policy over the cell graph, for PPO, A2C and :class:`agents.REINFORCE`.
 
     Subclasses set :attr:`network_class`. The observation must be the Dict of
-    :mod:`nat_env.encoding`; the action ``MultiDiscrete([K] * E)``. With ``mask_logits`` (default),
+    :mod:`nat_env.encoding`; the action ``MultiDiscrete([K] * E)``, drawn from an
+    :class:`~agents.policies.distribution.EdgeCategorical`. With ``mask_logits`` (default),
     illegal choices get a logit of -1e8, so sampling and the argmax (``predict(...,
     deterministic=True)``) only ever return legal actions, whatever the algorithm.
 
@@ -161,9 +163,13 @@ class EdgePolicy(EdgeNetworkPolicy, ActorCriticPolicy):
             (the network defines its own layers and initialisation).
     """
 
-    def _distribution(self, logits: th.Tensor) -> MultiCategoricalDistribution:
-        assert isinstance(self.action_dist, MultiCategoricalDistribution)
-        return self.action_dist.proba_distribution(action_logits=logits)
+    def _build(self, lr_schedule: Schedule) -> None:
+        super()._build(lr_schedule)
+        self.action_dist = EdgeCategorical(self.graph_shape.n_edges, self.graph_shape.n_choices)
+
+    def _distribution(self, logits: th.Tensor) -> EdgeCategorical:
+        assert isinstance(self.action_dist, EdgeCategorical)
+        return self.action_dist.proba_distribution(logits)
 
     def forward(self, obs: PyTorchObs, deterministic: bool = False) -> tuple[th.Tensor, th.Tensor, th.Tensor]:
         logits, values = edge_outputs(self.network, obs, self.mask_logits)

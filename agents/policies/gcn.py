@@ -16,6 +16,25 @@ from agents.policies.base import EdgeNetwork, EdgePolicy, GraphShape, mlp
 from agents.policies.inputs import GraphBatch, gather_nodes
 
 
+def gcn_adjacency(adjacency: th.Tensor) -> th.Tensor:
+    r""":math:`D^{-1/2} \hat A D^{-1/2}`, with :math:`\hat A` the adjacency with its diagonal set to 1:
+    the normalisation ``DenseGCNConv`` applies on every call, computed once per forward for all layers.
+
+    Shapes:
+        adjacency: ``(B, N, N)``; returns ``(B, N, N)``.
+    """
+    eye = th.eye(adjacency.shape[-1], dtype=adjacency.dtype, device=adjacency.device)
+    looped = adjacency * (1.0 - eye) + eye
+    scale = looped.sum(-1).clamp(min=1.0).rsqrt()
+    return scale.unsqueeze(-1) * looped * scale.unsqueeze(-2)
+
+
+def convolve(conv: DenseGCNConv, h: th.Tensor, normalized: th.Tensor) -> th.Tensor:
+    """``conv(h, adjacency)`` given the adjacency already normalised by :func:`gcn_adjacency`."""
+    out = normalized @ F.linear(h, conv.lin.weight)
+    return out if conv.bias is None else out + conv.bias
+
+
 def incoming_mean(graph: GraphBatch, edge_values: th.Tensor) -> th.Tensor:
     """Mean over each node's incoming edges of a per-edge tensor (zeros for nodes without any).
 
@@ -42,7 +61,8 @@ class GCNNetwork(EdgeNetwork):
         \hat A = D^{-1/2} (A + I) D^{-1/2}
 
     with :math:`A_{\to} = A^\top` (a target aggregates its sources) and :math:`A_{\leftarrow} = A`
-    (``DenseGCNConv``), each followed by a LayerNorm. The logits of edge :math:`e = (u \to v)` in
+    (``DenseGCNConv``'s weights and normalisation, the normalised adjacencies computed once per forward by
+    :func:`gcn_adjacency`), each followed by a LayerNorm. The logits of edge :math:`e = (u \to v)` in
     cell :math:`c` holding op :math:`o` see the edge's own op, both endpoints, the cell type
     (docs/background.md, mistake 1) and the edge's slot in the action vector:
 
@@ -83,9 +103,9 @@ class GCNNetwork(EdgeNetwork):
         ops = self.op_embedding(graph.edge_op)
         positions = self.position_embedding.weight.expand(graph.node_features.shape[0], -1, -1)
         h = F.relu(self.node_input(th.cat([graph.node_features, positions, incoming_mean(graph, ops)], -1)))
-        sources_to_targets = graph.adjacency.transpose(1, 2)
+        forwards, backwards = gcn_adjacency(graph.adjacency.transpose(1, 2)), gcn_adjacency(graph.adjacency)
         for along, against, norm in zip(self.along, self.against, self.norms, strict=True):
-            h = norm(h + F.relu(along(h, sources_to_targets) + against(h, graph.adjacency)))
+            h = norm(h + F.relu(convolve(along, h, forwards) + convolve(against, h, backwards)))
         edges = th.cat(
             [
                 ops,

@@ -13,11 +13,15 @@ import numpy as np
 import numpy.typing as npt
 import torch as th
 from gymnasium import spaces
+from stable_baselines3.common.buffers import RolloutBuffer
+from stable_baselines3.common.callbacks import BaseCallback
 from stable_baselines3.common.on_policy_algorithm import OnPolicyAlgorithm
 from stable_baselines3.common.policies import ActorCriticPolicy, BasePolicy
 from stable_baselines3.common.type_aliases import GymEnv, MaybeCallback, Schedule
+from stable_baselines3.common.utils import obs_as_tensor
 from stable_baselines3.common.vec_env import VecEnv
 
+from agents.batching import batched_env, can_batch
 from agents.reinforce.policies import GCNPolicy, LSTMPolicy, MlpPolicy, MultiInputPolicy, ReferenceGCNPolicy
 from agents.reinforce.repeat import RepeatInput
 
@@ -25,8 +29,12 @@ SelfREINFORCE = TypeVar("SelfREINFORCE", bound="REINFORCE")
 DEFAULT_N_SAMPLES = 4
 
 
-def _repeat(env: GymEnv, n_samples: int) -> GymEnv:
-    """``env`` wrapped in :class:`RepeatInput` when ``n_samples > 1`` (a VecEnv is left to the user)."""
+def collection_env(env: GymEnv, n_envs: int, n_samples: int) -> GymEnv:
+    """The env REINFORCE collects from: a plain env with a batched form becomes a VecEnv of ``n_envs``
+    copies in groups of ``n_samples`` (:func:`agents.batching.batched_env`); otherwise, with
+    ``n_samples > 1``, it is wrapped in :class:`RepeatInput` (a VecEnv is left to the user)."""
+    if n_envs > 1 and can_batch(env):
+        return batched_env(env, n_envs, n_samples)
     if n_samples > 1 and not isinstance(env, VecEnv | RepeatInput):
         return RepeatInput(env, n_samples)
     return env
@@ -65,13 +73,14 @@ class REINFORCE(OnPolicyAlgorithm):
       :math:`i` (it starts at the mean reward of the first rollout rather than 0, so that early updates
       do not reinforce every sampled action alike). The authors updated it with the advantage, which makes it settle at half
       the mean reward (docs/background.md, mistake 2).
-    * ``n_samples > 1``: each input genotype is shown ``n_samples`` times in a row (the env is wrapped in
-      :class:`RepeatInput`) and :math:`b_i` is the mean reward of the *other* samples of the same input
+    * ``n_samples > 1``: each input genotype is shown ``n_samples`` times (to a group of envs of the
+      batched form, or in a row through :class:`RepeatInput`) and :math:`b_i` is the mean reward of the *other* samples of the same input
       in the rollout (leave-one-out, so the gradient stays unbiased); an input seen once falls back to
       the moving average, which keeps being updated with every reward.
 
-    The policy's value head, if it has one, is neither trained nor used (the rollout buffer still
-    records its outputs, which is harmless). Everything else (``learn``, callbacks, logger, ``save`` /
+    The policy's value head, if it has one, is neither trained nor used (the rollout buffer records
+    zeros). Each step's log-probabilities come from the forward that sampled the actions
+    (:meth:`collect_rollouts`), so an update costs one forward per step and one backward. Everything else (``learn``, callbacks, logger, ``save`` /
     ``load``, ``predict``, seeding) is SB3's.
 
     The class defaults are the settings that work on NAT's one-step MDP: 8 inputs × 4 samples per
@@ -83,16 +92,20 @@ class REINFORCE(OnPolicyAlgorithm):
             ``MultiInputPolicy``, ``MlpPolicy``).
         env: the environment (an env, an id or a VecEnv).
         learning_rate: Adam's learning rate (paper: 3e-4), or a schedule.
-        n_steps: episodes per env per update (paper: 1).
-        n_samples: consecutive episodes per input genotype (paper: 1); > 1 wraps a non-vectorised env
-            in :class:`RepeatInput` (wrap each env yourself for a VecEnv) and should divide ``n_steps``.
+        n_steps: episodes per env per update (paper: 1). A plain env with a batched form (the exact
+            NAS-Bench-201 envs, see :mod:`agents.batching`) is replaced by a VecEnv of ``n_steps``
+            copies and ``n_steps`` becomes 1: the same episodes per update, collected with one policy
+            forward instead of one per episode.
+        n_samples: episodes per input genotype (paper: 1): groups of envs of the batched form, else
+            consecutive episodes (a plain env is wrapped in :class:`RepeatInput`; wrap each env
+            yourself for a VecEnv); it should divide ``n_steps`` (must, for a batched env).
         ent_coef: entropy bonus λ (paper: 0.003 on raw rewards).
         baseline_decay: δ of the moving-average baseline (paper: 0.99).
         gamma: discount factor for multi-step episodes (irrelevant for NAT's one-step episodes).
         normalize_advantage: whether to standardise the advantages within each update (paper: no).
         max_grad_norm: gradient-norm clip; ``None`` (paper) does not clip.
         policy_kwargs: policy arguments; ``optimizer_kwargs`` defaults to the paper's Adam settings
-            (betas (0.5, 0.999), weight decay 5e-4).
+            (betas (0.5, 0.999), weight decay 5e-4) with torch's multi-tensor ``foreach`` step.
         stats_window_size, tensorboard_log, verbose, seed, device, _init_setup_model: as in SB3.
     """
 
@@ -126,16 +139,25 @@ class REINFORCE(OnPolicyAlgorithm):
         device: th.device | str = "auto",
         _init_setup_model: bool = True,
     ) -> None:
-        if n_samples > 1 and env is not None and _init_setup_model:  # SB3's load wraps the env itself
+        if env is not None and _init_setup_model:  # SB3's load prepares the env itself
             if isinstance(env, str):
                 env = gym.make(env)
-            if isinstance(env, VecEnv):
-                raise ValueError(
-                    "with n_samples > 1, wrap each env of the VecEnv in agents.RepeatInput yourself"
-                )
-            env = RepeatInput(env, n_samples)
+            if can_batch(env):
+                if n_steps % n_samples:
+                    raise ValueError(f"n_steps ({n_steps}) must be a multiple of n_samples ({n_samples})")
+                env, n_steps = batched_env(env, n_steps, n_samples), 1
+            elif isinstance(env, VecEnv):
+                if n_samples > 1 and not (
+                    env.has_attr("n_samples") and set(env.get_attr("n_samples")) == {n_samples}
+                ):
+                    raise ValueError(
+                        "with n_samples > 1, wrap each env of the VecEnv in agents.RepeatInput yourself"
+                    )
+            elif n_samples > 1:
+                env = RepeatInput(env, n_samples)
         policy_kwargs = dict(policy_kwargs or {})
-        policy_kwargs.setdefault("optimizer_kwargs", dict(PAPER_OPTIMIZER_KWARGS))
+        if "optimizer_class" not in policy_kwargs:  # Adam; foreach: one kernel per step for all tensors
+            policy_kwargs.setdefault("optimizer_kwargs", {**PAPER_OPTIMIZER_KWARGS, "foreach": True})
         super().__init__(
             policy,
             env,
@@ -162,12 +184,14 @@ class REINFORCE(OnPolicyAlgorithm):
         self.clip_grad_norm = max_grad_norm
         self.normalize_advantage = normalize_advantage
         self.baseline: float | None = None
+        self._rollout_log_probs: th.Tensor | None = None
+        self._rollout_entropies: th.Tensor | None = None
         if _init_setup_model:
             self._setup_model()
 
     def set_env(self, env: GymEnv, force_reset: bool = True) -> None:
-        """SB3's ``set_env``; with ``n_samples > 1`` a plain env is wrapped in :class:`RepeatInput` first."""
-        super().set_env(_repeat(env, self.n_samples), force_reset)
+        """SB3's ``set_env``; a plain env is prepared as :func:`collection_env` says."""
+        super().set_env(collection_env(env, self.n_envs, self.n_samples), force_reset)
 
     @classmethod
     def load(
@@ -180,18 +204,23 @@ class REINFORCE(OnPolicyAlgorithm):
         force_reset: bool = True,
         **kwargs: Any,
     ) -> REINFORCE:
-        """SB3's ``load``; a plain env is wrapped in :class:`RepeatInput` as the saved ``n_samples`` asks.
+        """SB3's ``load``; a plain env is prepared as the saved ``n_envs`` and ``n_samples`` ask
+        (:func:`collection_env`).
 
         SB3 vectorises ``env`` before the saved attributes are restored, so without this a model trained
-        with several samples per input would continue training on unrepeated inputs.
+        with several samples per input, or on a batch of envs, would continue training on unrepeated
+        inputs, one episode per update.
         """
         if env is not None and not isinstance(env, VecEnv) and not isinstance(path, io.BufferedIOBase):
             with zipfile.ZipFile(path) as archive:
                 saved = json.loads(archive.read("data"))
-            env = _repeat(env, int(saved.get("n_samples", 1)))
+            env = collection_env(env, int(saved.get("n_envs", 1)), int(saved.get("n_samples", 1)))
         model = super().load(path, env, device, custom_objects, print_system_info, force_reset, **kwargs)
         assert isinstance(model, REINFORCE)
         return model
+
+    def _excluded_save_params(self) -> list[str]:
+        return [*super()._excluded_save_params(), "_rollout_log_probs", "_rollout_entropies"]
 
     def _baselines(self, returns: npt.NDArray[np.float32], keys: list[bytes]) -> npt.NDArray[np.float32]:
         """Per-sample baselines (see the class docstring); updates the moving average."""
@@ -213,35 +242,81 @@ class REINFORCE(OnPolicyAlgorithm):
                 baselines[rows] = (total - returns[rows]) / (len(rows) - 1)
         return baselines
 
+    def collect_rollouts(
+        self, env: VecEnv, callback: BaseCallback, rollout_buffer: RolloutBuffer, n_rollout_steps: int
+    ) -> bool:
+        """SB3's rollout collection with one policy forward per step, kept for :meth:`train`.
+
+        An update's gradient needs the log-probabilities of the sampled actions under the policy that
+        sampled them, which is the policy :meth:`train` steps; so they (and the entropies) are kept with
+        their autograd graph instead of being recomputed, and neither values nor a bootstrap are
+        computed (REINFORCE uses Monte Carlo returns; a truncated episode keeps the rewards it saw).
+        The policy stays in training mode throughout, so sampling and the gradient see one network.
+        """
+        assert self._last_obs is not None, "no previous observation"
+        if not self.policy.training:  # predict() and evaluation leave it in eval mode
+            self.policy.set_training_mode(True)
+        rollout_buffer.reset()
+        callback.on_rollout_start()
+        log_probs: list[th.Tensor] = []
+        entropies: list[th.Tensor | None] = []
+        zeros = th.zeros(env.num_envs)
+        dones = np.zeros(env.num_envs, bool)
+        for _ in range(n_rollout_steps):
+            distribution = self.policy.get_distribution(obs_as_tensor(self._last_obs, self.device))  # type: ignore[arg-type]
+            actions = distribution.get_actions()
+            log_probs.append(distribution.log_prob(actions))
+            entropies.append(distribution.entropy())
+            sampled = actions.detach().cpu().numpy()
+            new_obs, rewards, dones, infos = env.step(self._env_actions(sampled))
+            self.num_timesteps += env.num_envs
+            callback.update_locals(locals())
+            if not callback.on_step():
+                return False
+            self._update_info_buffer(infos, dones)
+            if isinstance(self.action_space, spaces.Discrete):
+                sampled = sampled.reshape(-1, 1)
+            rollout_buffer.add(self._last_obs, sampled, rewards, self._last_episode_starts, zeros, zeros)  # type: ignore[arg-type]
+            self._last_obs, self._last_episode_starts = new_obs, dones  # type: ignore[assignment]
+        rollout_buffer.compute_returns_and_advantage(last_values=zeros, dones=dones)
+        self._rollout_log_probs = th.stack(log_probs).flatten()
+        self._rollout_entropies = None if entropies[0] is None else th.stack(entropies).flatten()  # type: ignore[arg-type]
+        callback.update_locals(locals())
+        callback.on_rollout_end()
+        return True
+
+    def _env_actions(self, actions: npt.NDArray[Any]) -> npt.NDArray[Any]:
+        """Sampled actions as the env takes them: a Box action is unsquashed or clipped (as SB3 does)."""
+        if not isinstance(self.action_space, spaces.Box):
+            return actions
+        if self.policy.squash_output:
+            unscaled: npt.NDArray[Any] = self.policy.unscale_action(actions)
+            return unscaled
+        clipped: npt.NDArray[Any] = np.clip(actions, self.action_space.low, self.action_space.high)
+        return clipped
+
     def train(self) -> None:
         """One policy-gradient step on the collected rollout (in collection order, no shuffling)."""
-        self.policy.set_training_mode(True)
+        if self._rollout_log_probs is None:
+            raise RuntimeError("train() needs a rollout from collect_rollouts() first")
+        log_prob, entropy = self._rollout_log_probs, self._rollout_entropies
+        self._rollout_log_probs = self._rollout_entropies = None
         self._update_learning_rate(self.policy.optimizer)
         buffer = self.rollout_buffer
         rows = buffer.buffer_size * buffer.n_envs
-        observations: dict[str, npt.NDArray[Any]] | npt.NDArray[Any]
         if isinstance(buffer.observations, dict):
             observations = {
                 key: value.reshape(rows, *value.shape[2:]) for key, value in buffer.observations.items()
             }
             keys = [b"".join(observations[k][i].tobytes() for k in sorted(observations)) for i in range(rows)]
         else:
-            observations = buffer.observations.reshape(rows, *buffer.observations.shape[2:])
-            keys = [observations[i].tobytes() for i in range(rows)]
+            flat = buffer.observations.reshape(rows, *buffer.observations.shape[2:])
+            keys = [flat[i].tobytes() for i in range(rows)]
         returns = buffer.returns.reshape(rows).astype(np.float32)
         advantages = returns - self._baselines(returns, keys)
         if self.normalize_advantage and rows > 1:
             advantages = (advantages - advantages.mean()) / (advantages.std() + 1e-8)
 
-        obs_tensor = (
-            {key: th.as_tensor(value, device=self.device) for key, value in observations.items()}
-            if isinstance(observations, dict)
-            else th.as_tensor(observations, device=self.device)
-        )
-        actions = th.as_tensor(buffer.actions.reshape(rows, -1), device=self.device)
-        if isinstance(self.action_space, spaces.Discrete):
-            actions = actions.long().flatten()
-        _, log_prob, entropy = self.policy.evaluate_actions(obs_tensor, actions)
         advantage_tensor = th.as_tensor(advantages, device=self.device)
         policy_loss = -(advantage_tensor * log_prob).mean()
         entropy_loss = -th.mean(-log_prob) if entropy is None else -th.mean(entropy)

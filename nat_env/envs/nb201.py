@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import gymnasium as gym
 import numpy as np
@@ -25,6 +25,9 @@ from nat_env.nb201.evaluator import TableEvaluator
 from nat_env.nb201.lookup import cell_tables
 from nat_env.nb201.table import NB201Table
 from nat_env.transitions import IllegalPolicy
+
+if TYPE_CHECKING:
+    from nat_env.envs.nb201_vector import NB201VecEnv
 
 INPUT_SETS = ("all", "connected")
 """Input-cell sets: every cell of the table, or only cells whose output is reachable from the input."""
@@ -134,6 +137,17 @@ class NB201Env(TransformEnv):
             code = code_of(self._given)
         self._code, self._alpha_code = code, None
         return self.tables.observation(code), {"beta": self.tables.text(code)}
+
+    def vector_env(self, n_envs: int, n_samples: int = 1, seed: int | None = None) -> NB201VecEnv:
+        """``n_envs`` copies of this env stepped together as an SB3 VecEnv (one policy forward and one
+        table lookup per step for all of them), consecutive groups of ``n_samples`` sharing each input.
+
+        Same table, fidelity, inputs, transitions and illegal-choice policy; infos carry no genotypes.
+        The learners of :mod:`agents` collect their episodes through it.
+        """
+        from nat_env.envs.nb201_vector import NB201VecEnv  # the vector env builds on this module
+
+        return NB201VecEnv.of(self, n_envs, n_samples, seed)
 
     def action_masks(self) -> npt.NDArray[np.bool_]:
         if self._code is None:

@@ -76,6 +76,8 @@ class CellTables:
         self.encoder = encoder
         self.n_choices = encoder.transitions.n_choices
         rule = rewrite_rule(encoder.transitions)
+        self.rule = rule
+        """The op id each choice gives an edge, per op id (-1: forbidden), ``(N_OPS, K)``."""
         self.legal: npt.NDArray[np.bool_] = rule >= 0
         """Legal choices per op id, ``(N_OPS, K)``."""
         self._rule: list[list[int]] = rule.tolist()

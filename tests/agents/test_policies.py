@@ -9,6 +9,7 @@ from stable_baselines3.common.utils import ConstantSchedule
 
 from agents import GCNPolicy, LSTMPolicy, ReferenceGCNPolicy
 from agents.policies import EdgePolicy
+from agents.policies.distribution import EdgeCategorical
 from tests.agents.conftest import LAYOUTS, assert_legal, make_env
 
 POLICIES = [GCNPolicy, ReferenceGCNPolicy, LSTMPolicy]
@@ -43,7 +44,8 @@ def test_samples_and_argmax_are_legal(policy_class: type[EdgePolicy], space: str
 def _logits(policy: EdgePolicy, obs: dict[str, np.ndarray]) -> th.Tensor:
     tensor, _ = policy.obs_to_tensor(obs)
     distribution = policy.get_distribution(tensor)
-    return th.stack([d.logits for d in distribution.distribution], 1)[0]  # type: ignore[attr-defined]
+    assert isinstance(distribution, EdgeCategorical)
+    return distribution.log_probs[0]
 
 
 @pytest.mark.parametrize("space", ["darts", "nb201"])

@@ -96,3 +96,53 @@ def test_load_and_set_env_keep_repeating_inputs(tmp_path: Path) -> None:
     loaded.set_env(make_env("nb201", "nat"))
     assert isinstance(_repeat_wrapper(loaded), RepeatInput)
     loaded.learn(16, reset_num_timesteps=False)
+
+
+def test_kept_log_probs_are_those_of_the_stored_rollout() -> None:
+    """The log-probabilities train() uses (kept from collection) are the policy's for the buffer's rows."""
+    import torch as th
+    from stable_baselines3.common.callbacks import CallbackList
+    from stable_baselines3.common.vec_env import DummyVecEnv
+
+    env = DummyVecEnv([lambda: make_env("darts", "nat"), lambda: make_env("darts", "nat")])
+    model = REINFORCE(GCNPolicy, env, seed=0, n_steps=3, n_samples=1)
+    model._setup_learn(6, CallbackList([]))
+    callback = CallbackList([])
+    callback.init_callback(model)
+    assert model.collect_rollouts(model.env, callback, model.rollout_buffer, 3)  # type: ignore[arg-type]
+    buffer = model.rollout_buffer
+    rows = 6
+    obs = {
+        key: th.as_tensor(value.reshape(rows, *value.shape[2:])) for key, value in buffer.observations.items()
+    }  # type: ignore[union-attr]
+    actions = th.as_tensor(buffer.actions.reshape(rows, -1))
+    _, expected, entropy = model.policy.evaluate_actions(obs, actions)
+    assert model._rollout_log_probs is not None
+    assert model._rollout_log_probs.requires_grad
+    th.testing.assert_close(model._rollout_log_probs, expected)
+    th.testing.assert_close(model._rollout_entropies, entropy)
+
+
+def test_an_exact_env_is_collected_in_a_batch(any_table: Path, tmp_path: Path) -> None:
+    import gymnasium as gym
+    from stable_baselines3.common.vec_env import VecEnv
+
+    import nat_env  # noqa: F401
+
+    def env() -> gym.Env:  # type: ignore[type-arg]
+        return gym.make("NAT-NB201-CIFAR10-v0", table_path=str(any_table))
+
+    model = REINFORCE(GCNPolicy, env(), seed=0, n_steps=16, n_samples=4)
+    assert isinstance(model.env, VecEnv)
+    assert (model.n_envs, model.n_steps, model.env.get_attr("n_samples")[0]) == (16, 1, 4)
+    model.learn(64)
+    assert model.num_timesteps == 64
+    assert model._n_updates == 4
+    model.save(tmp_path / "model.zip")
+    loaded = REINFORCE.load(tmp_path / "model.zip", env=env())
+    assert (loaded.n_envs, loaded.n_steps, loaded.n_samples) == (16, 1, 4)
+    loaded.set_env(env())
+    loaded.learn(32, reset_num_timesteps=False)
+    assert loaded.num_timesteps == 96
+    with pytest.raises(ValueError, match="multiple of n_samples"):
+        REINFORCE(GCNPolicy, env(), n_steps=6, n_samples=4)

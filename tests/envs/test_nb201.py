@@ -117,6 +117,51 @@ def test_vector_env_matches_single_env(any_table: Path) -> None:
     assert vec.env_method("action_masks")[0].shape == (18,)
 
 
+@pytest.mark.parametrize("rule", ["nat", "nat++"])
+def test_vector_env_of_an_env_steps_as_the_env_does(rule: str, any_table: Path) -> None:
+    env = _make("NAT-NB201-CIFAR100-v0", any_table, transitions=rule, inputs="connected")
+    assert isinstance(env, nat_env.envs.nb201.NB201Env)
+    vec = env.vector_env(12, n_samples=3, seed=0)
+    assert vec.action_space == env.action_space
+    rng = np.random.default_rng(0)
+    observations = vec.reset()
+    for _ in range(5):
+        codes = vec._codes.copy()
+        assert (codes.reshape(4, 3) == codes.reshape(4, 3)[:, :1]).all()  # groups of 3 share an input
+        assert np.isin(codes, env.code_sampler.codes).all()
+        masks = vec.action_masks()
+        actions = rng.integers(0, env.action_space.nvec, size=(12, 6))  # type: ignore[attr-defined]
+        expected = []
+        for i in range(12):
+            obs, _ = env.reset(options={"genotype": nat_env.nb201.cells.genotype_of_code(int(codes[i]))})
+            assert all(np.array_equal(obs[key], observations[key][i]) for key in obs)
+            assert np.array_equal(env.action_masks(), masks[i])
+            expected.append(env.step(actions[i])[1])
+        observations, rewards, dones, _ = vec.step(actions)
+        assert dones.all()
+        np.testing.assert_allclose(rewards, np.array(expected, np.float32))
+
+
+def test_vector_env_refuses_bad_actions(any_table: Path) -> None:
+    vec = NB201VecEnv(4, table_path=str(any_table), seed=0)
+    vec.reset()
+    for bad, message in [
+        (np.zeros((4, 5), np.int64), "shape"),
+        (np.full((4, 6), 3), "0..2"),
+        (np.full((4, 6), 0.5), "whole"),
+    ]:
+        with pytest.raises(ValueError, match=message):
+            vec.step(bad)
+    with pytest.raises(ValueError, match="multiple"):
+        NB201VecEnv(6, table_path=str(any_table), n_samples=4)
+    strict = NB201VecEnv(64, table_path=str(any_table), seed=0, on_illegal="raise")
+    strict.reset()
+    on_skip = strict._ops == nat_env.nb201.cells.SKIP
+    assert on_skip.any()
+    with pytest.raises(ValueError, match="illegal"):
+        strict.step(np.where(on_skip, 0, 2))  # "keep" on a skip edge is forbidden under NAT
+
+
 @pytest.mark.parametrize("algo", ["PPO", "A2C"])
 def test_sb3_trains(algo: str, any_table: Path) -> None:
     import stable_baselines3
