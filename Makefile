@@ -2,7 +2,7 @@
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
-EXTRAS ?= dev,contrib,plot,progress,ray
+EXTRAS ?= dev,contrib,plot,progress,ray,stats
 
 # Offline data beside the checkout (as in CI) is used when the variables are not set already.
 SHARED_TABLE := $(wildcard ../shared/data/nb201/nb201_tss_accuracies.csv)

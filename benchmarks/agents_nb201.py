@@ -8,7 +8,7 @@ Maximum (the argmax per edge, α taken even if worse) and Sampling (``k`` sample
 β (the table's test column, points); the validation gain is recorded too. The oracle takes, per cell, the
 best legal rewrite by validation accuracy and is scored by its test gain (docs/background.md, section 6).
 
-Statistics (:mod:`benchmarks.stats`): the mean over seeds with a seed bootstrap, the IQM over the
+Statistics (:mod:`benchmarks.common.stats`): the mean over seeds with a seed bootstrap, the IQM over the
 seeds × cells matrix and the fraction of the oracle with two-way (seeds and cells) bootstraps, 95 %
 percentile intervals. Learning curves (Maximum, as a fraction of the oracle on the first ``curve_n``
 held-out cells) are recorded during training for the plot only: nothing is selected from them.

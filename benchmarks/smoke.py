@@ -36,6 +36,7 @@ def main() -> None:
             )
             script("agents_nb201").main(["--smoke", "--out", str(out / "agents.json")])
             script("learner_speed").main(["--smoke", "--out", str(out / "learner_speed.json")])
+            script("stats_agreement").main(["--smoke", "--out", str(out / "stats_agreement.json")])
             if os.environ.get("NAT_CIFAR10_ARCHIVE"):
                 variants = ["--variants", "sampler=mixture,archs_per_step=2+lr_scaling=sqrt"]
                 script("supernet_fidelity").main(["--smoke", *variants, "--out", str(out / "fidelity.json")])

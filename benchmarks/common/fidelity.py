@@ -13,8 +13,8 @@ NaN where unscored), and the table's validation and test accuracies (the truth).
   the table's test gain against the oracle's (the best rewrite by the table's validation accuracy):
   what a perfect optimiser of the proxy reward would achieve, with no learner in the way.
 
-Intervals are percentile bootstraps over cells (global) or input cells (the others), from
-:mod:`benchmarks.common.stats`.
+Intervals are percentile bootstraps: over cells for the global tau (SciPy's, through
+:mod:`benchmarks.common.rank`), over input cells for the others (:func:`summarise`).
 """
 
 from __future__ import annotations
