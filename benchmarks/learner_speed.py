@@ -3,6 +3,8 @@
 Records ``nat train``'s default learner (REINFORCE + GCN on ``NAT-NB201-CIFAR10-v0``) in episodes per
 second, SB3's PPO + MLP on ``CartPole-v1`` in steps per second (the yardstick every RL user knows), the
 GCN policy's forward time at several batch sizes, and a cold and a warm ``reset`` + ``step`` of both envs.
+On a shared, noisy CPU the learner, the yardstick and the env passes run back to back in each of several
+rounds; every ratio is taken within a round and the file reports each round and the medians.
 A cold pass is the first one of a fresh interpreter (a spawned process) over random inputs; the warm pass
 repeats it in the same process. Both envs come from ``gym.make`` with Gymnasium's default wrappers.
 
@@ -58,6 +60,8 @@ class Args:
     """Forward calls timed per batch size (fewer for large batches, at least 3)."""
     env_steps: int = 2000
     """Episodes (``reset`` + ``step``, random inputs and actions) in each cold and warm pass."""
+    rounds: int = 5
+    """Rounds of learner, yardstick and env passes; figures and ratios are medians over rounds."""
     seed: int = 0
     """Seed of models, inputs and actions."""
     smoke: bool = False
@@ -154,19 +158,14 @@ def fresh_env_passes(env_id: str, args: Args) -> dict[str, float]:
     return result
 
 
-def run(args: Args) -> dict[str, Any]:
-    """Every measurement, in the order of the module docstring."""
-    pinned = one_thread()
+def one_round(args: Args) -> dict[str, Any]:
+    """The learner and its yardstick, then a cold and warm pass of each env, back to back."""
     learner = learner_episodes_per_second(args)
     cartpole = cartpole_steps_per_second(args)
-    forward = policy_forward_ms(args)
     nat, yardstick = fresh_env_passes(ENV_ID, args), fresh_env_passes(YARDSTICK_ID, args)
     return {
-        "threads": th.get_num_threads(),
-        "pinned_to_one_core": pinned,
         "learner": learner,
         "cartpole_ppo_mlp": cartpole,
-        "policy_forward_ms": forward,
         "env_step_us": {ENV_ID: nat, YARDSTICK_ID: yardstick},
         "ratios": {
             "learner_episodes_vs_cartpole_steps": learner["per_second"] / cartpole["per_second"],
@@ -176,12 +175,50 @@ def run(args: Args) -> dict[str, Any]:
     }
 
 
+def median_of(rounds: list[dict[str, Any]], *path: str) -> float:
+    """The median over rounds of one figure, addressed by its keys."""
+    values = []
+    for measured in rounds:
+        for key in path:
+            measured = measured[key]
+        values.append(float(measured))  # type: ignore[arg-type]
+    return float(np.median(values))
+
+
+def run(args: Args) -> dict[str, Any]:
+    """Every measurement of the module docstring: ``rounds`` rounds of learner, yardstick and env passes
+    side by side (each ratio is taken within a round, then the median over rounds), and the policy
+    forward timing once."""
+    pinned = one_thread()
+    rounds = [one_round(args) for _ in range(args.rounds)]
+    forward = policy_forward_ms(args)
+    learner = {**rounds[0]["learner"], "per_second": median_of(rounds, "learner", "per_second")}
+    cartpole = {
+        **rounds[0]["cartpole_ppo_mlp"],
+        "per_second": median_of(rounds, "cartpole_ppo_mlp", "per_second"),
+    }
+    steps = {
+        env_id: {key: median_of(rounds, "env_step_us", env_id, key) for key in passes}
+        for env_id, passes in rounds[0]["env_step_us"].items()
+    }
+    return {
+        "threads": th.get_num_threads(),
+        "pinned_to_one_core": pinned,
+        "rounds": rounds,
+        "learner": learner,
+        "cartpole_ppo_mlp": cartpole,
+        "policy_forward_ms": forward,
+        "env_step_us": steps,
+        "ratios": {key: median_of(rounds, "ratios", key) for key in rounds[0]["ratios"]},
+    }
+
+
 def parse(argv: list[str] | None = None) -> Args:
     """Command-line flags, one per field of :class:`Args` (tuples comma-separated)."""
     args = parse_dataclass(Args, argv, __doc__)
     if args.smoke:
         args.episodes, args.cartpole_steps, args.cartpole_n_steps = 64, 128, 64
-        args.forward_calls, args.env_steps = 3, 100
+        args.forward_calls, args.env_steps, args.rounds = 3, 100, 1
     return args
 
 

@@ -85,6 +85,10 @@ class CellTables:
         all_ops = ops_of(np.arange(N_CELLS))
         self._ops: list[list[int]] = all_ops.tolist()
         self._varying = self.encode(all_ops)
+        self._layout = [
+            (key, self._varying.get(key, value), key in self._varying) for key, value in self._template.items()
+        ]
+        """Per observation key, in the encoder's order: the per-cell table or the constant array."""
         self._masks: npt.NDArray[np.bool_] = self.legal[all_ops].reshape(N_CELLS, -1)
         self._texts: list[str | None] = [None] * N_CELLS
 
@@ -102,10 +106,7 @@ class CellTables:
 
     def observation(self, code: int) -> Observation:
         """The observation of one cell (fresh arrays, as :meth:`GraphEncoder.encode` gives)."""
-        return {
-            key: (self._varying[key][code] if key in self._varying else value).copy()
-            for key, value in self._template.items()
-        }
+        return {key: (table[code] if varying else table).copy() for key, table, varying in self._layout}
 
     def observations(self, codes: npt.NDArray[np.int64]) -> Observation:
         """Stacked observations of many cells. Shapes: ``codes (B,)`` → each array gains a leading ``B``."""

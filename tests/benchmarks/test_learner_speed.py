@@ -40,3 +40,4 @@ def test_smoke_run_writes_every_measurement(any_table: Path, tmp_path: Path) -> 
     assert set(results["env_step_us"]) == {learner_speed.ENV_ID, learner_speed.YARDSTICK_ID}
     assert results["learner"]["learner"] == "reinforce-gcn"
     assert results["ratios"]["learner_episodes_vs_cartpole_steps"] > 0
+    assert len(results["rounds"]) == 1
