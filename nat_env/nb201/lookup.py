@@ -86,7 +86,8 @@ class CellTables:
         self._ops: list[list[int]] = all_ops.tolist()
         self._varying = self.encode(all_ops)
         self._layout = [
-            (key, self._varying.get(key, value), key in self._varying) for key, value in self._template.items()
+            (key, self._varying.get(key, value), key in self._varying)
+            for key, value in self._template.items()
         ]
         """Per observation key, in the encoder's order: the per-cell table or the constant array."""
         self._masks: npt.NDArray[np.bool_] = self.legal[all_ops].reshape(N_CELLS, -1)
