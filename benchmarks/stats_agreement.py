@@ -119,7 +119,15 @@ def t_intervals() -> dict[str, Any]:
 
 
 def agents_means(args: Args) -> dict[str, Any]:
-    """The seed bootstrap of every mean test gain and every curve band of agents/table3.json."""
+    """The seed bootstrap of every mean test gain and every curve band of agents/table3.json.
+
+    From the file's per-seed values, the new code's interval is compared with the old code's at the file's
+    seed. Each bound of each code is one draw from its bootstrap, so two draws may differ by up to the sum
+    of the two codes' seed ranges; the allowed difference is twice the old code's range over
+    ``noise_seeds`` seeds (the new code's range taken equal). The file itself must be what one of the two
+    writes (``written_by``): the old code wrote it up to commit 95f7beb, the new code has summarised it
+    since.
+    """
     data = committed("agents/table3.json")
     config, results = data["config"], data["results"]
     n_boot, seed = config["n_boot"], config["boot_seed"]
@@ -131,29 +139,42 @@ def agents_means(args: Args) -> dict[str, Any]:
             stored = results["summary"][learner][mode]["mean_test_gain"]
             new = stats.mean_ci(per_seed, n_boot, seed=seed).as_dict()
             spread, written = seed_noise(per_seed[:, None], n_boot, seed, args)
-            check = compare(stored, new, {"low": float(spread[0, 0]), "high": float(spread[1, 0])})
-            reproduces = bool(
-                np.allclose(written[:, 0], [stored["low"], stored["high"]], rtol=0, atol=ROUNDING)
+            old = {
+                "estimate": float(per_seed.mean()),
+                "low": float(written[0, 0]),
+                "high": float(written[1, 0]),
+            }
+            check = compare(old, new, {"low": 2 * float(spread[0, 0]), "high": 2 * float(spread[1, 0])})
+            by = written_by(
+                np.array([stored["low"], stored["high"]]), written[:, 0], np.array([new["low"], new["high"]])
             )
-            check |= {"written_code_reproduces": reproduces, "agrees": check["agrees"] and reproduces}
+            check |= {"file": stored, "written_by": by, "agrees": check["agrees"] and by is not None}
             means.append({"learner": learner, "mode": mode, **check})
         curves = np.array([r["curve"]["fraction_test"] for r in runs])
         _, low, high = stats.mean_band(curves, n_boot, seed=seed)
         spread, written = seed_noise(curves, n_boot, seed, args)
         stored_band = np.array([results["curves"][learner]["low"], results["curves"][learner]["high"]])
-        diff = np.abs(np.stack([low, high]) - stored_band)
-        reproduces = bool(np.allclose(written, stored_band, rtol=0, atol=ROUNDING))
+        diff = np.abs(np.stack([low, high]) - written)
+        by = written_by(stored_band, written, np.stack([low, high]))
         bands.append(
             {
                 "learner": learner,
                 "points": int(curves.shape[1]),
                 "max_difference": float(diff.max()),
-                "max_noise": float(spread.max()),
-                "written_code_reproduces": reproduces,
-                "agrees": reproduces and bool(np.all(diff <= spread + ROUNDING)),
+                "max_allowed": float(2 * spread.max()),
+                "written_by": by,
+                "agrees": by is not None and bool(np.all(diff <= 2 * spread + ROUNDING)),
             }
         )
     return {"mean_test_gain": summary(means), "curve_bands": summary(bands)}
+
+
+def written_by(stored: Array, old: Array, new: Array) -> str | None:
+    """Which code's bounds the file holds (``old``, ``new``), or ``None`` if neither's."""
+    for name, bounds in (("new", new), ("old", old)):
+        if np.allclose(bounds, stored, rtol=0, atol=ROUNDING):
+            return name
+    return None
 
 
 def seed_noise(curves: Array, n_boot: int, seed: int, args: Args) -> tuple[Array, Array]:
@@ -331,7 +352,8 @@ NOT_CHECKED = {
     "end_to_end/cpu_small.json": "its fractions of the oracle need per-cell gains and its taus the supernet's "
     "scores, neither stored (the rows hold per-seed mean gains only)",
     "agents/table3.json": "the trained learners' IQM and fractions of the oracle need per-cell gains, which "
-    "the file does not store and a rerun does not reproduce bit for bit",
+    "the file does not store; rebuilding them means retraining every learner (the PPO + MLP rerun here "
+    "reproduces the file's per-seed means, see trained_per_seed_mean_test_gain)",
     "fidelity/cpu_small.json": "the local view's intervals come from benchmarks.common.fidelity's own "
     "bootstrap over inputs, which this change leaves as it was",
 }
