@@ -13,8 +13,8 @@ import numpy as np
 
 from benchmarks.common import report
 from nat_cli.arguments import parse_dataclass
-from nat_env.envs.nb201 import input_codes, load_table
 from nat_env.nb201 import DATASETS, TableEvaluator
+from nat_env.nb201.evaluator import input_codes, load_table
 from nat_env.nb201.oracle import Gains, oracle, random_policy
 
 PAPER = {"oracle": (5.57, 4.78), "oracle_no_null_to_skip": (3.32, 2.50), "uniform_random": (None, -12.8)}

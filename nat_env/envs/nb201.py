@@ -9,50 +9,21 @@ codes and read from :mod:`nat_env.nb201.lookup`. The table path comes from ``tab
 
 from __future__ import annotations
 
-from functools import lru_cache
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import gymnasium as gym
 import numpy as np
 import numpy.typing as npt
 
 from nat_env.encoding import Observation
+from nat_env.envs.nb201_vector import NB201VecEnv
 from nat_env.envs.transform import TransformEnv
 from nat_env.genotypes import Genotype, resolve
-from nat_env.nb201.cells import N_CELLS, code_of, genotype_of_code, live_nodes, ops_of
-from nat_env.nb201.evaluator import TableEvaluator
+from nat_env.nb201.cells import code_of, genotype_of_code
+from nat_env.nb201.evaluator import TableEvaluator, input_codes, load_table
 from nat_env.nb201.lookup import cell_tables
-from nat_env.nb201.table import NB201Table
 from nat_env.transitions import IllegalPolicy
-
-if TYPE_CHECKING:
-    from nat_env.envs.nb201_vector import NB201VecEnv
-
-INPUT_SETS = ("all", "connected")
-"""Input-cell sets: every cell of the table, or only cells whose output is reachable from the input."""
-
-
-@lru_cache(maxsize=4)
-def load_table(table_path: str | None) -> NB201Table:
-    """The table at a path (or ``NAT_NB201_TABLE``), loaded once per process and shared by all envs."""
-    return NB201Table.load(table_path)
-
-
-def input_codes(evaluator: TableEvaluator | None, inputs: str = "all") -> npt.NDArray[np.int64]:
-    """Codes of the cells an episode may start from.
-
-    Args:
-        evaluator: the table evaluator (cells missing from a partial table are left out); ``None``: every
-            cell of the space.
-        inputs: ``all`` or ``connected`` (see :data:`INPUT_SETS`).
-    """
-    if inputs not in INPUT_SETS:
-        raise ValueError(f"unknown inputs {inputs!r}; use one of {', '.join(INPUT_SETS)}")
-    codes = np.arange(N_CELLS) if evaluator is None else np.flatnonzero(~np.isnan(evaluator.val))
-    if inputs == "connected":
-        codes = codes[live_nodes(ops_of(codes))[:, 3]]
-    return codes
 
 
 class TableSampler:
@@ -145,9 +116,9 @@ class NB201Env(TransformEnv):
         Same table, fidelity, inputs, transitions and illegal-choice policy; infos carry no genotypes.
         The learners of :mod:`agents` collect their episodes through it.
         """
-        from nat_env.envs.nb201_vector import NB201VecEnv  # the vector env builds on this module
-
-        return NB201VecEnv.of(self, n_envs, n_samples, seed)
+        return NB201VecEnv.of(
+            self.table, self.code_sampler.codes, self.tables, self.on_illegal, n_envs, n_samples, seed
+        )
 
     def action_masks(self) -> npt.NDArray[np.bool_]:
         if self._code is None:

@@ -33,10 +33,10 @@ import numpy.typing as npt
 from nat_env import transitions as _transitions
 from nat_env.encoding import GraphEncoder, Observation
 from nat_env.envs.cifar10 import Cifar10Env
-from nat_env.envs.nb201 import TableSampler, input_codes, load_table
+from nat_env.envs.nb201 import TableSampler
 from nat_env.evaluation import Evaluation
 from nat_env.genotypes import Genotype
-from nat_env.nb201.evaluator import TableEvaluator
+from nat_env.nb201.evaluator import TableEvaluator, input_codes, load_table
 from nat_env.nb201.table import ENV_VAR
 from nat_env.supernet.evaluator import SupernetEvaluator
 from nat_env.supernet.setup import SupernetSetup, SupernetSpec, build, make_spec

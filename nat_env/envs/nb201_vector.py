@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import gymnasium as gym
 import numpy as np
@@ -20,14 +20,10 @@ from gymnasium import spaces
 from stable_baselines3.common.vec_env import VecEnv
 from stable_baselines3.common.vec_env.base_vec_env import VecEnvIndices, VecEnvObs, VecEnvStepReturn
 
-from nat_env.envs.nb201 import input_codes, load_table
 from nat_env.nb201.cells import N_EDGES, PLACES, ops_of
-from nat_env.nb201.evaluator import TableEvaluator
+from nat_env.nb201.evaluator import TableEvaluator, input_codes, load_table
 from nat_env.nb201.lookup import CellTables, cell_tables
 from nat_env.transitions import IllegalPolicy
-
-if TYPE_CHECKING:
-    from nat_env.envs.nb201 import NB201Env
 
 
 class NB201VecEnv(VecEnv):
@@ -73,11 +69,20 @@ class NB201VecEnv(VecEnv):
 
     @classmethod
     def of(
-        cls, env: NB201Env, n_envs: int, n_samples: int = 1, seed: int | None = None, full_info: bool = False
+        cls,
+        evaluator: TableEvaluator,
+        codes: npt.NDArray[np.int64],
+        tables: CellTables,
+        on_illegal: IllegalPolicy,
+        n_envs: int,
+        n_samples: int = 1,
+        seed: int | None = None,
+        full_info: bool = False,
     ) -> NB201VecEnv:
-        """``n_envs`` copies of an exact env: its table, dataset, fidelity, inputs and transitions."""
+        """``n_envs`` copies of an exact env's episodes: its evaluator, input codes, tables and illegal-choice
+        policy (what :meth:`NB201Env.vector_env <nat_env.envs.nb201.NB201Env.vector_env>` passes)."""
         vec = cls.__new__(cls)
-        vec._setup(env.table, env.code_sampler.codes, env.tables, env.on_illegal)
+        vec._setup(evaluator, codes, tables, on_illegal)
         vec._start(n_envs, n_samples, seed, full_info)
         return vec
 

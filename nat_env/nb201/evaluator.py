@@ -7,12 +7,14 @@ table gives the true reward of any transformation (docs/background.md, section 6
 from __future__ import annotations
 
 from collections.abc import Sequence
+from functools import lru_cache
 
 import numpy as np
+import numpy.typing as npt
 
 from nat_env.evaluation import Evaluation
 from nat_env.genotypes import Genotype
-from nat_env.nb201.cells import N_CELLS, arch_str, code_of, ops_of
+from nat_env.nb201.cells import N_CELLS, arch_str, code_of, live_nodes, ops_of
 from nat_env.nb201.schema import DATASETS, EPOCHS
 from nat_env.nb201.table import NB201Table
 
@@ -58,3 +60,29 @@ class TableEvaluator:
             val, test = self.lookup(code_of(genotype))
             results.append(Evaluation(val, {"test_accuracy": test}))
         return results
+
+
+INPUT_SETS = ("all", "connected")
+"""Input-cell sets: every cell of the table, or only cells whose output is reachable from the input."""
+
+
+@lru_cache(maxsize=4)
+def load_table(table_path: str | None) -> NB201Table:
+    """The table at a path (or ``NAT_NB201_TABLE``), loaded once per process and shared by all envs."""
+    return NB201Table.load(table_path)
+
+
+def input_codes(evaluator: TableEvaluator | None, inputs: str = "all") -> npt.NDArray[np.int64]:
+    """Codes of the cells an episode may start from.
+
+    Args:
+        evaluator: the table evaluator (cells missing from a partial table are left out); ``None``: every
+            cell of the space.
+        inputs: ``all`` or ``connected`` (see :data:`INPUT_SETS`).
+    """
+    if inputs not in INPUT_SETS:
+        raise ValueError(f"unknown inputs {inputs!r}; use one of {', '.join(INPUT_SETS)}")
+    codes = np.arange(N_CELLS) if evaluator is None else np.flatnonzero(~np.isnan(evaluator.val))
+    if inputs == "connected":
+        codes = codes[live_nodes(ops_of(codes))[:, 3]]
+    return codes
