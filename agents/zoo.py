@@ -158,9 +158,12 @@ def make_learner(
     if spec.algo == "random":
         return RandomAgent(seed=spec.seed)
     n_steps = spec.steps_per_update
+    batch = False
+    if spec.algo != "reinforce" and can_batch(env):  # REINFORCE batches its env itself
+        env, batch = batched_env(env, n_steps), True
     kwargs: dict[str, Any] = {
         "learning_rate": spec.learning_rate,
-        "n_steps": 1 if spec.algo != "reinforce" and can_batch(env) else n_steps,
+        "n_steps": 1 if batch else n_steps,
         "seed": spec.seed,
         "device": spec.device,
         "verbose": 0,
@@ -170,8 +173,6 @@ def make_learner(
     if spec.algo == "reinforce" and n_steps % REINFORCE.DEFAULT_N_SAMPLES:
         kwargs["n_samples"] = 1  # several samples per input need whole groups per update
     kwargs.update(overrides)
-    if spec.algo != "reinforce" and can_batch(env):
-        env = batched_env(env, n_steps)
     return algorithm_class(spec.algo)(policy_class(spec.algo, spec.policy), env, **kwargs)
 
 

@@ -142,19 +142,19 @@ class REINFORCE(OnPolicyAlgorithm):
         if env is not None and _init_setup_model:  # SB3's load prepares the env itself
             if isinstance(env, str):
                 env = gym.make(env)
-            if can_batch(env):
-                if n_steps % n_samples:
-                    raise ValueError(f"n_steps ({n_steps}) must be a multiple of n_samples ({n_samples})")
-                env, n_steps = batched_env(env, n_steps, n_samples), 1
-            elif isinstance(env, VecEnv):
+            if isinstance(env, VecEnv):
                 if n_samples > 1 and not (
                     env.has_attr("n_samples") and set(env.get_attr("n_samples")) == {n_samples}
                 ):
                     raise ValueError(
                         "with n_samples > 1, wrap each env of the VecEnv in agents.RepeatInput yourself"
                     )
-            elif n_samples > 1:
-                env = RepeatInput(env, n_samples)
+            elif n_steps > 1 and can_batch(env):
+                if n_steps % n_samples:
+                    raise ValueError(f"n_steps ({n_steps}) must be a multiple of n_samples ({n_samples})")
+                env, n_steps = collection_env(env, n_steps, n_samples), 1
+            else:
+                env = collection_env(env, 1, n_samples)
         policy_kwargs = dict(policy_kwargs or {})
         if "optimizer_class" not in policy_kwargs:  # Adam; foreach: one kernel per step for all tensors
             policy_kwargs.setdefault("optimizer_kwargs", {**PAPER_OPTIMIZER_KWARGS, "foreach": True})
@@ -295,6 +295,13 @@ class REINFORCE(OnPolicyAlgorithm):
         clipped: npt.NDArray[Any] = np.clip(actions, self.action_space.low, self.action_space.high)
         return clipped
 
+    def _input_keys(self, rows: int) -> list[bytes]:
+        """One key per buffer row (collection order): the bytes of its observation, equal for equal inputs."""
+        stored = self.rollout_buffer.observations
+        arrays = [stored[key] for key in sorted(stored)] if isinstance(stored, dict) else [stored]
+        flat = np.concatenate([array.reshape(rows, -1) for array in arrays], axis=1)
+        return [row.tobytes() for row in flat]
+
     def train(self) -> None:
         """One policy-gradient step on the collected rollout (in collection order, no shuffling)."""
         if self._rollout_log_probs is None:
@@ -304,14 +311,7 @@ class REINFORCE(OnPolicyAlgorithm):
         self._update_learning_rate(self.policy.optimizer)
         buffer = self.rollout_buffer
         rows = buffer.buffer_size * buffer.n_envs
-        if isinstance(buffer.observations, dict):
-            observations = {
-                key: value.reshape(rows, *value.shape[2:]) for key, value in buffer.observations.items()
-            }
-            keys = [b"".join(observations[k][i].tobytes() for k in sorted(observations)) for i in range(rows)]
-        else:
-            flat = buffer.observations.reshape(rows, *buffer.observations.shape[2:])
-            keys = [flat[i].tobytes() for i in range(rows)]
+        keys = self._input_keys(rows) if self.n_samples > 1 else []  # only the per-input baseline reads them
         returns = buffer.returns.reshape(rows).astype(np.float32)
         advantages = returns - self._baselines(returns, keys)
         if self.normalize_advantage and rows > 1:
