@@ -86,19 +86,20 @@ def _read(
         FileNotFoundError: when ``path`` holds no file.
     """
     with open(path, "rb") as file:  # a missing or forbidden file is not a damaged one: its error passes
+        # torch's errors are replaced, not chained: its text advises ``weights_only=False``, unsafe here
         try:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore", UserWarning)  # torch's remark on a foreign pickle's protocol
                 payload = torch.load(file, map_location=map_location, weights_only=True)
-        except EOFError as error:
-            raise UnreadableCheckpoint(path, "it ends early: empty or truncated") from error
-        except pickle.UnpicklingError as error:
+        except EOFError:
+            raise UnreadableCheckpoint(path, "it ends early: empty or truncated") from None
+        except pickle.UnpicklingError:
             reason = "no torch.save archive of tensors: garbage, compressed, or a pickle of other objects"
-            raise UnreadableCheckpoint(path, reason) from error
+            raise UnreadableCheckpoint(path, reason) from None
         except (RuntimeError, ValueError, OSError) as error:  # torch's zip reader on a cut or altered archive
             first = (str(error).strip().splitlines() or [type(error).__name__])[0]
             reason = f"a damaged or cut-short archive: {first[:120]}"
-            raise UnreadableCheckpoint(path, reason) from error
+            raise UnreadableCheckpoint(path, reason) from None
     if not isinstance(payload, dict) or not isinstance(payload.get("state_dict"), dict):
         raise UnreadableCheckpoint(
             path, f"it holds a {type(payload).__name__} without weights and configuration"
