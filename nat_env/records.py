@@ -1,4 +1,4 @@
-"""What nat-gym writes to disk: atomic files, cache entries, the provenance stored with every result, configuration checks.
+"""What nat-gym writes and reads back: atomic files, cache entries, provenance, configuration checks.
 
 Every file the package writes (supernet checkpoints, the decoded-image cache, run folders, benchmark
 results) goes through :func:`atomic_file`: a temporary file beside the target, then ``os.replace``, so
@@ -88,7 +88,7 @@ def atomic_file(path: str | os.PathLike[str], mode: str = "w") -> Iterator[IO[An
 
 
 def _failed_write(error: BaseException) -> OSError | None:
-    """The error of the write behind ``error``: itself, or the one torch's zip writer turned into a RuntimeError."""
+    """The write's OSError behind ``error``: itself, or one torch's zip writer turned into a RuntimeError."""
     if isinstance(error, WriteError):
         return None
     if isinstance(error, OSError):

@@ -1,4 +1,4 @@
-"""What nat-gym writes and reads back: a failed write names its file and leaves the old one; damaged cache entries are set aside."""
+"""Files written and read back: a failed write names its file, keeps the old one; damaged caches are set aside."""
 
 from __future__ import annotations
 
