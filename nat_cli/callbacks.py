@@ -2,7 +2,8 @@
 
 Checkpoints are taken when a rollout starts (and when training ends), i.e. right after an update: the
 saved weights then account for every env step counted in ``num_timesteps``, so resuming from a checkpoint
-repeats nothing and skips nothing.
+repeats nothing and skips nothing. A checkpoint that cannot be written (a full disk) ends training with a
+message that names it and the intact checkpoint before it.
 """
 
 from __future__ import annotations
@@ -17,8 +18,9 @@ import numpy as np
 from stable_baselines3.common.base_class import BaseAlgorithm
 from stable_baselines3.common.callbacks import BaseCallback
 
-from nat_cli.run_dir import FINAL_MODEL, checkpoint_path
-from nat_env.records import atomic_save
+from nat_cli import CommandError
+from nat_cli.run_dir import FINAL_MODEL, checkpoint_path, latest_checkpoint
+from nat_env.records import WriteError, atomic_save
 
 
 def save_model(model: BaseAlgorithm, path: str | Path) -> Path:
@@ -32,6 +34,10 @@ def save_model(model: BaseAlgorithm, path: str | Path) -> Path:
 
 class CheckpointCallback(BaseCallback):
     """Saves ``checkpoints/step_N.zip`` every ``every`` env steps and at the end, plus ``model.zip``.
+
+    Raises:
+        CommandError: (from ``learn``) when a file cannot be written; the message names it and the last
+            checkpoint, which the atomic write left intact.
 
     Args:
         log_dir: the run folder.
@@ -58,11 +64,23 @@ class CheckpointCallback(BaseCallback):
     def _on_training_end(self) -> None:
         if self.num_timesteps != self.last_saved or not self.saved:
             self._save()
-        save_model(self.model, self.log_dir / FINAL_MODEL)
+        self._write(self.log_dir / FINAL_MODEL)
 
     def _save(self) -> None:
-        self.saved.append(save_model(self.model, checkpoint_path(self.log_dir, self.num_timesteps)))
+        self.saved.append(self._write(checkpoint_path(self.log_dir, self.num_timesteps)))
         self.last_saved = self.num_timesteps
+
+    def _write(self, path: Path) -> Path:
+        try:
+            return save_model(self.model, path)
+        except WriteError as error:
+            latest = latest_checkpoint(self.log_dir)
+            intact = (
+                f"the last checkpoint, {latest[1]}, is intact and --resume continues from it"
+                if latest is not None
+                else "no checkpoint was written before"
+            )
+            raise CommandError(f"{error}; {intact}") from error
 
 
 class PlainProgressCallback(BaseCallback):

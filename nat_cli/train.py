@@ -3,8 +3,9 @@
 The run folder (``--log-dir``) receives ``config.json`` (arguments, versions, data paths, history),
 ``progress.csv`` (SB3's logger; TensorBoard events too when tensorboard is installed),
 ``checkpoints/step_N.zip``, ``model.zip`` and ``results.json`` (what the model learned). ``--resume``
-continues from the last checkpoint with the same configuration (only ``--total-timesteps`` may grow) and
-the same step count, so an interrupted run loses only the steps since its last checkpoint.
+continues from the newest checkpoint that loads (naming any newer one that does not) with the same
+configuration (only ``--total-timesteps`` may grow) and the same step count, so an interrupted run loses
+only the steps since its last good checkpoint.
 """
 
 from __future__ import annotations
@@ -36,6 +37,7 @@ from nat_cli.run_dir import (
     FINAL_MODEL,
     PROGRESS,
     RESULTS,
+    checkpoints,
     config_record,
     latest_checkpoint,
     read_config,
@@ -189,15 +191,13 @@ def train(args: TrainArgs, env: gym.Env[Any, Any]) -> BaseAlgorithm:
     """Build or resume the model and train it up to ``args.total_timesteps`` env steps."""
     log_dir = Path(args.log_dir)
     spec = args.learner
-    latest = latest_checkpoint(log_dir) if args.resume else None
-    if latest is None:
+    resumed = resume(log_dir, spec, env) if args.resume else None
+    if resumed is None:
         model = make_learner(spec, env)
         assert isinstance(model, BaseAlgorithm)
         truncate_progress(log_dir / PROGRESS, 0)
     else:
-        steps, path = latest
-        print(f"resuming from {path} at step {steps}")
-        model = load_learner(path, spec, env)
+        model, steps = resumed
         truncate_progress(log_dir / PROGRESS, steps)
     model.set_logger(make_logger(log_dir))
     remaining = args.total_timesteps - model.num_timesteps
@@ -221,6 +221,33 @@ def train(args: TrainArgs, env: gym.Env[Any, Any]) -> BaseAlgorithm:
         f"({remaining / seconds:.0f} steps/s this session); run folder {log_dir}"
     )
     return model
+
+
+def resume(log_dir: Path, spec: LearnerSpec, env: gym.Env[Any, Any]) -> tuple[BaseAlgorithm, int] | None:
+    """The newest checkpoint of a run that loads and its step count, or ``None`` if it has none.
+
+    Newer checkpoints that do not load (truncated, damaged) are skipped, each named on stderr.
+
+    Raises:
+        CommandError: when the run has checkpoints and none of them loads.
+    """
+    skipped: list[str] = []
+    for steps, path in reversed(checkpoints(log_dir)):
+        try:
+            model = load_learner(path, spec, env)
+        except LearnerError as error:
+            print(f"skipping a checkpoint that does not load: {error}", file=sys.stderr)
+            skipped.append(path.name)
+            continue
+        note = f" (skipped {', '.join(skipped)}, which do not load)" if skipped else ""
+        print(f"resuming from {path} at step {steps}{note}")
+        return model, steps
+    if skipped:
+        raise CommandError(
+            f"no checkpoint in {log_dir / 'checkpoints'} loads ({', '.join(skipped)}); "
+            "start the run again without --resume in another --log-dir"
+        )
+    return None
 
 
 def run(args: TrainArgs) -> int:

@@ -1,8 +1,10 @@
-"""What nat-gym writes to disk: atomic files, the provenance stored with every result, configuration checks.
+"""What nat-gym writes and reads back: atomic files, cache entries, provenance, configuration checks.
 
 Every file the package writes (supernet checkpoints, the decoded-image cache, run folders, benchmark
 results) goes through :func:`atomic_file`: a temporary file beside the target, then ``os.replace``, so
-an interrupted write leaves the previous version or the new one, never half of one. Every record of a
+an interrupted or failed write leaves the previous version or the new one, never half of one; a failed
+write raises :class:`WriteError`, which names the file. A cache entry is read through
+:func:`load_cache`, which sets a damaged entry aside so that it is rebuilt. Every record of a
 result carries :func:`provenance` (machine, versions, commit), and a run that continues an earlier one
 compares configurations with :func:`config_differences`.
 """
@@ -14,16 +16,43 @@ import os
 import platform
 import subprocess
 import tempfile
+import warnings
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from datetime import datetime, timezone
 from importlib import metadata
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, TypeVar
 
 VERSIONED = ("nat-gym", "torch", "torchvision", "torch-geometric", "gymnasium", "stable-baselines3")
 """Packages whose versions shape a result."""
 _OPTIONAL = ("sb3-contrib", "numpy", "scipy", "rliable", "ray")
+CORRUPT_SUFFIX = ".corrupt"
+"""Added to the name of a cache entry that does not load (:func:`load_cache`)."""
+T = TypeVar("T")
+
+
+class WriteError(OSError):
+    """A file could not be written (disk full, file too large, no permission); the target is as it was.
+
+    Args:
+        path: the file that was to be written.
+        cause: the error of the write.
+        existed: whether ``path`` held a file before (which is then intact).
+    """
+
+    def __init__(self, path: str | os.PathLike[str], cause: OSError, existed: bool) -> None:
+        super().__init__(cause.errno, cause.strerror or str(cause), str(path))
+        self.path = Path(path)
+        before = f"the previous {self.path.name} is intact" if existed else "no partial file was left"
+        self.message = f"cannot write {self.path} ({self.strerror}); {before}"
+
+    def __str__(self) -> str:
+        return self.message
+
+
+class CacheWarning(UserWarning):
+    """A cache entry did not load: it was set aside (renamed ``*.corrupt``) and is rebuilt."""
 
 
 @contextmanager
@@ -32,10 +61,17 @@ def atomic_file(path: str | os.PathLike[str], mode: str = "w") -> Iterator[IO[An
 
     The file is readable by everyone (``0644``), like a file written in place. On an error the
     temporary file is removed and ``path`` is left as it was.
+
+    Raises:
+        WriteError: when the file cannot be written (a full disk, a file too large, no permission).
     """
     target = Path(path)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".partial")
+    existed = target.is_file()
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        handle, temporary = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".partial")
+    except OSError as error:
+        raise WriteError(target, error, existed) from error
     try:
         with os.fdopen(handle, mode) as file:
             yield file
@@ -43,9 +79,23 @@ def atomic_file(path: str | os.PathLike[str], mode: str = "w") -> Iterator[IO[An
             os.fsync(file.fileno())
         os.chmod(temporary, 0o644)  # mkstemp makes a private file; a result is for everyone to read
         os.replace(temporary, target)
-    except BaseException:
+    except BaseException as error:
         Path(temporary).unlink(missing_ok=True)
+        failed = _failed_write(error)
+        if failed is not None:
+            raise WriteError(target, failed, existed) from error
         raise
+
+
+def _failed_write(error: BaseException) -> OSError | None:
+    """The write's OSError behind ``error``: itself, or one torch's zip writer turned into a RuntimeError."""
+    if isinstance(error, WriteError):
+        return None
+    if isinstance(error, OSError):
+        return error
+    if isinstance(error, RuntimeError) and isinstance(error.__context__, OSError):
+        return error.__context__
+    return None
 
 
 def atomic_save(save: Callable[[IO[bytes]], None], path: str | os.PathLike[str]) -> Path:
@@ -53,6 +103,40 @@ def atomic_save(save: Callable[[IO[bytes]], None], path: str | os.PathLike[str])
     with atomic_file(path, "wb") as file:
         save(file)
     return Path(path)
+
+
+def load_cache(
+    path: str | os.PathLike[str], load: Callable[[Path], T], damage: tuple[type[Exception], ...]
+) -> T | None:
+    """A cache entry read with ``load``, or ``None`` when there is none or it does not load.
+
+    An entry that does not load (``load`` raises one of ``damage``) is set aside, renamed
+    ``<name>.corrupt`` rather than deleted so that it can be inspected, with a :class:`CacheWarning`
+    that names it; the caller then rebuilds the entry. Errors outside ``damage`` propagate.
+
+    Args:
+        path: the cache entry.
+        load: reads the entry; raises one of ``damage`` when the file is damaged.
+        damage: the errors that mean a damaged file (truncated, garbage, of another format); the
+            warning quotes an error's ``reason`` attribute when it has one, else its message.
+    """
+    entry = Path(path)
+    if not entry.is_file():
+        return None
+    try:
+        return load(entry)
+    except damage as error:
+        aside = entry.with_name(entry.name + CORRUPT_SUFFIX)
+        try:
+            os.replace(entry, aside)
+            where = f"set aside as {aside}"
+        except OSError as failure:  # the rebuild's atomic write replaces it all the same
+            where = f"could not be set aside ({failure.strerror})"
+        cause = " ".join(str(getattr(error, "reason", error)).split())[:200] or type(error).__name__
+        warnings.warn(
+            f"cache entry {entry} does not load ({cause}); {where}; rebuilding it", CacheWarning, stacklevel=2
+        )
+        return None
 
 
 def write_json(path: str | os.PathLike[str], data: Any, sort_keys: bool = True) -> Path:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import gzip
 import os
+import pickle
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -97,3 +99,29 @@ def any_table(request: pytest.FixtureRequest) -> Path:
     """The real table when present, else the synthetic one."""
     path = shared_file("NAT_NB201_TABLE", "data/nb201/nb201_tss_accuracies.csv")
     return path if path is not None else Path(request.getfixturevalue("synthetic_table"))
+
+
+@pytest.fixture(scope="session")
+def damaged_checkpoints(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """Files where a supernet checkpoint is expected, none of them one, by kind of damage."""
+    import torch
+
+    from nat_env.supernet.checkpoint import save_checkpoint
+
+    folder = tmp_path_factory.mktemp("damaged-checkpoints")
+    good = folder / "good.pt"
+    save_checkpoint(good, {"weight": torch.zeros(64, 64)}, {"channels": 8})
+    data = good.read_bytes()
+    contents = {
+        "random": np.random.default_rng(0).bytes(4096),
+        "truncated": data[: len(data) // 2],
+        "empty": b"",
+        "gzip": gzip.compress(data),
+        "pickle": pickle.dumps({"config_json": "{}", "state_dict": {}}),
+    }
+    files = {kind: folder / f"{kind}.pt" for kind in [*contents, "foreign", "state_dict_only"]}
+    for kind, content in contents.items():
+        files[kind].write_bytes(content)
+    torch.save([torch.zeros(3)], files["foreign"])
+    torch.save({"weight": torch.zeros(3)}, files["state_dict_only"])  # torch.save(model.state_dict())
+    return files

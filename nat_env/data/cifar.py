@@ -22,6 +22,7 @@ import hashlib
 import io
 import os
 import tarfile
+import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -32,7 +33,7 @@ import numpy.typing as npt
 import torch
 
 from nat_env.data.augment import images_on_device, random_crop_flip
-from nat_env.records import atomic_save
+from nat_env.records import atomic_save, load_cache
 
 CIFAR10_CLASSES: tuple[str, ...] = (
     "airplane",
@@ -181,20 +182,23 @@ def _load_folders(path: Path, cache: Path) -> ImageArrays:
     # the key already covers what matters (an archive's bytes, a folder's path and files), so checkpoint
     # keys built from ``source`` do not change when the same archive lies at another path
     source = f"{'archive' if path.is_file() else 'folders'}:{key}"
-    if cached.is_file():
-        try:
-            with np.load(cached) as npz:
-                classes = tuple(str(c) for c in npz["classes"])
-                return ImageArrays(
-                    npz["train_images"],
-                    npz["train_labels"],
-                    npz["test_images"],
-                    npz["test_labels"],
-                    classes,
-                    source,
-                )
-        except (OSError, KeyError, ValueError):
-            pass  # a damaged cache is rebuilt below
+
+    def read(file: Path) -> ImageArrays:
+        with np.load(file) as npz:
+            classes = tuple(str(c) for c in npz["classes"])
+            return ImageArrays(
+                npz["train_images"],
+                npz["train_labels"],
+                npz["test_images"],
+                npz["test_labels"],
+                classes,
+                source,
+            )
+
+    # what a truncated, altered or foreign .npz raises (a bad zip or CRC, a short read, a missing array)
+    found = load_cache(cached, read, (OSError, EOFError, KeyError, ValueError, zipfile.BadZipFile))
+    if found is not None:
+        return found
     members = _read_tar(path) if path.is_file() else _read_tree(path)
     arrays = _decode(members, path, source)
     atomic_save(

@@ -1,4 +1,4 @@
-"""Supernet checkpoints: atomic writes, ``weights_only`` loads, refusal of a foreign configuration.
+"""Supernet checkpoints: atomic writes, ``weights_only`` loads, refusal of a foreign configuration or file.
 
 Data flow: a trained supernet's weights and the configuration that produced them → a file in the cache
 directory named by the configuration's hash → back into a frozen supernet for a stationary MDP.
@@ -9,7 +9,10 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import pickle
+import warnings
 from collections.abc import Iterable, Mapping
+from pathlib import Path
 from typing import Any
 
 import torch
@@ -19,6 +22,22 @@ from nat_env.records import atomic_save
 
 class CheckpointMismatch(ValueError):
     """A checkpoint was written for another configuration; the message names the differing keys."""
+
+
+class UnreadableCheckpoint(ValueError):
+    """A file is no checkpoint written by :func:`save_checkpoint` (damaged, truncated, empty, or foreign).
+
+    Args:
+        path: the file.
+        reason: what is wrong with it, in a few words.
+    """
+
+    def __init__(self, path: str | os.PathLike[str], reason: str) -> None:
+        self.path, self.reason = Path(path), reason
+        super().__init__(
+            f"{path} is not a readable nat-gym supernet checkpoint ({reason}); "
+            "write one with `nat pretrain --env ENV --preset PRESET --out FILE`"
+        )
 
 
 def config_hash(config: Mapping[str, Any]) -> str:
@@ -57,11 +76,51 @@ def save_checkpoint(
     atomic_save(lambda handle: torch.save(payload, handle), path)
 
 
+def _read(
+    path: str | os.PathLike[str], map_location: str | torch.device
+) -> tuple[dict[str, Any], dict[str, Any], dict[str, Any]]:
+    """The configuration, notes and weights of a checkpoint, loaded with ``weights_only=True``.
+
+    Raises:
+        UnreadableCheckpoint: for any file :func:`save_checkpoint` did not write.
+        FileNotFoundError: when ``path`` holds no file.
+    """
+    with open(path, "rb") as file:  # a missing or forbidden file is not a damaged one: its error passes
+        # torch's errors are replaced, not chained: its text advises ``weights_only=False``, unsafe here
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", UserWarning)  # torch's remark on a foreign pickle's protocol
+                payload = torch.load(file, map_location=map_location, weights_only=True)
+        except EOFError:
+            raise UnreadableCheckpoint(path, "it ends early: empty or truncated") from None
+        except pickle.UnpicklingError:
+            reason = "no torch.save archive of tensors: garbage, compressed, or a pickle of other objects"
+            raise UnreadableCheckpoint(path, reason) from None
+        except (RuntimeError, ValueError, OSError) as error:  # torch's zip reader on a cut or altered archive
+            first = (str(error).strip().splitlines() or [type(error).__name__])[0]
+            reason = f"a damaged or cut-short archive: {first[:120]}"
+            raise UnreadableCheckpoint(path, reason) from None
+    if not isinstance(payload, dict) or not isinstance(payload.get("state_dict"), dict):
+        raise UnreadableCheckpoint(
+            path, f"it holds a {type(payload).__name__} without weights and configuration"
+        )
+    try:
+        config, notes = json.loads(payload["config_json"]), json.loads(payload.get("notes_json", "{}"))
+    except (KeyError, TypeError, ValueError) as error:
+        raise UnreadableCheckpoint(path, f"its configuration does not read: {error}") from error
+    if not isinstance(config, dict) or not isinstance(notes, dict):
+        raise UnreadableCheckpoint(path, "its configuration is no JSON object")
+    return config, notes, payload["state_dict"]
+
+
 def read_config(path: str | os.PathLike[str]) -> tuple[dict[str, Any], dict[str, Any]]:
-    """The configuration and the notes stored in a checkpoint (notes are empty in older files)."""
-    payload = torch.load(path, map_location="cpu", weights_only=True)
-    config: dict[str, Any] = json.loads(payload["config_json"])
-    return config, json.loads(payload.get("notes_json", "{}"))
+    """The configuration and the notes stored in a checkpoint (notes are empty in older files).
+
+    Raises:
+        UnreadableCheckpoint: for any file :func:`save_checkpoint` did not write.
+    """
+    config, notes, _ = _read(path, "cpu")
+    return config, notes
 
 
 def load_checkpoint(
@@ -83,10 +142,12 @@ def load_checkpoint(
     Raises:
         CheckpointMismatch: when the stored configuration differs; the message lists each differing key
             with the stored and the requested value.
+        UnreadableCheckpoint: for any file :func:`save_checkpoint` did not write (damaged, truncated,
+            empty, compressed, a plain pickle, another object saved with ``torch.save``).
     """
-    payload = torch.load(path, map_location=map_location, weights_only=True)
+    saved, _, state = _read(path, map_location)
     skip = set(free)
-    stored: dict[str, Any] = {k: v for k, v in json.loads(payload["config_json"]).items() if k not in skip}
+    stored = {k: v for k, v in saved.items() if k not in skip}
     wanted = {k: v for k, v in _plain(config).items() if k not in skip}
     if stored != wanted:
         keys = sorted(set(stored) | set(wanted))
@@ -99,5 +160,4 @@ def load_checkpoint(
             f"checkpoint {path} was written for another configuration; differing keys: "
             + "; ".join(differences)
         )
-    state: dict[str, Any] = payload["state_dict"]
     return state

@@ -33,7 +33,7 @@ import torch
 from nat_env.data import CifarData
 from nat_env.evaluation import Evaluation
 from nat_env.genotypes import Genotype, parse
-from nat_env.records import write_json
+from nat_env.records import load_cache, write_json
 from nat_env.supernet.grouped import GroupPlan, grouped_forward_cells, grouped_forward_stem
 from nat_env.supernet.model import Supernet
 from nat_env.supernet.options import FastOptions
@@ -180,17 +180,14 @@ class SupernetEvaluator:
     def load_memo(self, path: str | Path) -> int:
         """Add accuracies written by :meth:`save_memo` (for the same weights and window); returns their number.
 
-        A missing or unreadable file adds nothing (the accuracies are computed again).
+        A missing file adds nothing; a damaged one is set aside with a warning
+        (:func:`nat_env.records.load_cache`). Either way the accuracies are computed again.
         """
         if self.memo is None:
             raise RuntimeError("this evaluator does not memoize (memoize=False)")
-        try:
-            stored = json.loads(Path(path).read_text())
-        except (OSError, ValueError):
-            return 0
-        for text, accuracy in stored.items():
-            self.memo[parse(text)] = float(accuracy)
-        return len(stored)
+        stored = load_cache(path, _read_memo, (OSError, ValueError, TypeError, AttributeError))
+        self.memo.update(stored or {})
+        return len(stored or {})
 
     def accuracies(
         self, genotypes: Sequence[Genotype], images: torch.Tensor, labels: torch.Tensor
@@ -246,3 +243,9 @@ class SupernetEvaluator:
             correct[start : start + len(group)] += hits
             if self.options.sync_every_batch:
                 correct.tolist()
+
+
+def _read_memo(path: Path) -> dict[Genotype, float]:
+    """Accuracies by genotype from a file written by :meth:`SupernetEvaluator.save_memo`."""
+    stored = json.loads(path.read_text(encoding="utf-8"))
+    return {parse(text): float(accuracy) for text, accuracy in stored.items()}

@@ -32,7 +32,14 @@ import torch
 import torch.nn.functional as F
 
 from nat_env.data import CifarData
-from nat_env.supernet.checkpoint import config_hash, load_checkpoint, read_config, save_checkpoint
+from nat_env.records import load_cache
+from nat_env.supernet.checkpoint import (
+    UnreadableCheckpoint,
+    config_hash,
+    load_checkpoint,
+    read_config,
+    save_checkpoint,
+)
 from nat_env.supernet.distributed import Ranks, data_parallel
 from nat_env.supernet.grouped import grouped_forward
 from nat_env.supernet.model import Supernet
@@ -344,6 +351,7 @@ def load_pretrained(
 
     Raises:
         CheckpointMismatch: for weights of another configuration (the message lists the differences).
+        UnreadableCheckpoint: for a file that is no supernet checkpoint (damaged, truncated, foreign).
         FileNotFoundError: when ``path`` holds no file.
     """
     if not Path(path).is_file():
@@ -372,6 +380,9 @@ def pretrain(
 ) -> Path | None:
     """Warm up ``supernet`` for ``steps`` steps (or load the cached result), then freeze it.
 
+    A cached checkpoint that does not load is set aside (:func:`nat_env.records.load_cache`) and the
+    warm-up runs again.
+
     Args:
         supernet: the weights to train in place (from their current values).
         data: images.
@@ -388,8 +399,15 @@ def pretrain(
     """
     signature = {**training_signature(supernet, data, config, steps), **(key or {})}
     path = checkpoint_path(signature, cache_dir) if cache_dir is not None else None
-    if path is not None and path.is_file():
-        supernet.load_state_dict(load_checkpoint(path, signature, map_location=data.device), strict=True)
+    cached = None
+    if path is not None:
+        cached = load_cache(
+            path,
+            lambda file: load_checkpoint(file, signature, map_location=data.device),
+            (UnreadableCheckpoint,),
+        )
+    if cached is not None:
+        supernet.load_state_dict(cached, strict=True)
         (options or FastOptions()).prepare(supernet, data.device)
     else:
         seconds = train_supernet(supernet, data, config, steps, options, sampler=sampler)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import os
 import subprocess
 import sys
@@ -13,7 +14,7 @@ import torch
 
 import nat_env  # noqa: F401 - registers the env ids
 from nat_cli.main import main
-from nat_env.supernet.checkpoint import CheckpointMismatch, read_config
+from nat_env.supernet.checkpoint import CheckpointMismatch, UnreadableCheckpoint, read_config
 from nat_env.supernet.setup import clear_cache
 from tests.data.fake_cifar import write_image_tree
 
@@ -85,6 +86,40 @@ def test_without_out_the_checkpoint_lands_where_the_env_cache_looks(images: Path
 def test_a_missing_checkpoint_is_a_one_line_error(images: Path, tmp_path: Path) -> None:
     with pytest.raises(FileNotFoundError, match="no supernet checkpoint"):
         make("NAT-CIFAR10-v0", images, tmp_path / "absent.pt")
+
+
+def test_a_file_that_is_no_checkpoint_is_refused_in_one_line(
+    images: Path, damaged_checkpoints: dict[str, Path]
+) -> None:
+    for env_id in ("NAT-CIFAR10-v0", "NAT-NB201-Supernet-CIFAR10-v0"):
+        for kind, path in damaged_checkpoints.items():
+            with pytest.raises(UnreadableCheckpoint) as raised:
+                make(env_id, images, path)
+            message = str(raised.value)
+            assert message.startswith(f"{path} is not a readable nat-gym supernet checkpoint"), kind
+            assert "`nat pretrain" in message, kind
+            assert "\n" not in message, kind
+
+
+def test_a_checkpoint_that_cannot_be_written_is_named(
+    images: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "supernet.pt"
+    assert main(pretrain(images, out)) == 0
+    before = out.read_bytes()
+
+    def too_large(obj: object, file: object) -> None:
+        raise OSError(errno.EFBIG, "File too large")
+
+    monkeypatch.setattr(torch, "save", too_large)
+    capsys.readouterr()
+    assert main(pretrain(images, out)) == 1
+    err = capsys.readouterr().err.strip().splitlines()
+    assert err == [
+        f"nat pretrain: error: cannot write {out} (File too large); the previous supernet.pt is intact"
+    ]
+    assert out.read_bytes() == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["cache", "supernet.pt"]
 
 
 @pytest.mark.slow

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import csv
+import errno
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 from stable_baselines3.common.base_class import BaseAlgorithm
@@ -103,6 +105,54 @@ def test_an_interrupted_run_loses_only_the_steps_since_its_last_checkpoint(
     assert main(train_argv(tmp_path, table_kwarg, 64, "--resume")) == 0
     assert logged_steps(tmp_path) == [16, 32, 48, 64]
     assert REINFORCE.load(tmp_path / "model.zip", device="cpu").num_timesteps == 64
+
+
+def test_resume_skips_checkpoints_that_do_not_load(
+    tmp_path: Path, table_kwarg: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(train_argv(tmp_path, table_kwarg, 64)) == 0
+    (_, first), (_, last) = checkpoints(tmp_path)
+    good = first.read_bytes()
+    last.write_bytes(last.read_bytes()[:1000])
+    first.write_bytes(b"")
+    capsys.readouterr()
+    assert main(train_argv(tmp_path, table_kwarg, 96, "--resume")) == 1
+    err = capsys.readouterr().err.strip().splitlines()
+    assert err[-1].startswith(f"nat train: error: no checkpoint in {tmp_path / 'checkpoints'} loads")
+    assert "step_000000064.zip, step_000000032.zip" in err[-1]
+    first.write_bytes(good)
+    assert main(train_argv(tmp_path, table_kwarg, 96, "--resume")) == 0
+    out, err = capsys.readouterr()
+    assert f"skipping a checkpoint that does not load: {last} is not a Stable-Baselines3 checkpoint" in err
+    assert f"resuming from {first} at step 32 (skipped step_000000064.zip, which do not load)" in out
+    assert logged_steps(tmp_path) == [16, 32, 48, 64, 80, 96]
+    assert [steps for steps, _ in checkpoints(tmp_path)] == [32, 64, 96]
+    assert REINFORCE.load(last, device="cpu").num_timesteps == 64  # written again
+
+
+def test_a_checkpoint_that_cannot_be_written_is_named(
+    tmp_path: Path, table_kwarg: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    original = REINFORCE.save
+
+    def too_large_after_32(self: REINFORCE, path: Any, *args: Any, **kwargs: Any) -> None:
+        if self.num_timesteps > 32:
+            path.write(b"the first bytes")
+            raise OSError(errno.EFBIG, "File too large")
+        original(self, path, *args, **kwargs)
+
+    monkeypatch.setattr(REINFORCE, "save", too_large_after_32)
+    assert main(train_argv(tmp_path, table_kwarg, 64)) == 1
+    first, failed = (
+        tmp_path / "checkpoints" / "step_000000032.zip",
+        tmp_path / "checkpoints" / "step_000000064.zip",
+    )
+    assert capsys.readouterr().err.strip().splitlines()[-1] == (
+        f"nat train: error: cannot write {failed} (File too large); no partial file was left; "
+        f"the last checkpoint, {first}, is intact and --resume continues from it"
+    )
+    assert sorted(p.name for p in first.parent.iterdir()) == [first.name]
+    assert REINFORCE.load(first, device="cpu").num_timesteps == 32
 
 
 def test_transform_with_the_checkpoint(

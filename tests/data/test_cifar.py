@@ -1,8 +1,10 @@
 from __future__ import annotations
 
+import io
 import shutil
 import sys
 import types
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -11,6 +13,7 @@ import torch
 
 from nat_env.data import CIFAR10_CLASSES, CifarData, DataError, load_cifar10, split_indices
 from nat_env.data import cifar as cifar_module
+from nat_env.records import CacheWarning
 
 
 @pytest.mark.parametrize("kind", ["tree", "tarball"])
@@ -36,6 +39,34 @@ def test_loads_both_formats_and_caches(
     finally:
         cifar_module._decode = original
     np.testing.assert_array_equal(again.train_images, arrays.train_images)
+
+
+@pytest.mark.parametrize("damage", ["truncated", "altered", "empty", "foreign"])
+def test_a_damaged_cache_is_set_aside_and_rebuilt(image_tarball: Path, tmp_path: Path, damage: str) -> None:
+    arrays = load_cifar10(archive=image_tarball, cache_dir=tmp_path)
+    (cached,) = tmp_path.glob("*.npz")
+    written = cached.read_bytes()
+    middle = len(written) // 2
+    foreign = io.BytesIO()
+    np.savez(foreign, images=np.zeros(3))
+    damaged = {
+        "truncated": written[:middle],
+        "altered": written[:middle] + bytes(64) + written[middle + 64 :],  # a bad CRC
+        "empty": b"",
+        "foreign": foreign.getvalue(),  # a valid .npz without the arrays
+    }[damage]
+    cached.write_bytes(damaged)
+    with pytest.warns(
+        CacheWarning, match=rf"{cached.name} does not load .*set aside as .*{cached.name}\.corrupt"
+    ):
+        again = load_cifar10(archive=image_tarball, cache_dir=tmp_path)
+    np.testing.assert_array_equal(again.train_images, arrays.train_images)
+    assert cached.with_name(cached.name + ".corrupt").read_bytes() == damaged
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", CacheWarning)  # the rebuilt entry loads
+        np.testing.assert_array_equal(
+            load_cifar10(archive=image_tarball, cache_dir=tmp_path).test_labels, arrays.test_labels
+        )
 
 
 def test_an_archive_is_keyed_by_content(image_tarball: Path, tmp_path: Path) -> None:

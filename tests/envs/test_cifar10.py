@@ -12,6 +12,8 @@ from stable_baselines3.common.env_checker import check_env as sb3_check_env
 
 from nat_env.envs.cifar10 import Cifar10Env, make_cifar10_env
 from nat_env.envs.vector import SupernetVecEnv
+from nat_env.records import CacheWarning
+from nat_env.supernet.setup import clear_cache
 from tests.conftest import shared_file
 from tests.data.fake_cifar import write_image_tree, write_tarball
 
@@ -54,6 +56,25 @@ def test_step_info_and_shared_supernet(archive: Path, cache: Path) -> None:
     assert not truncated
     assert info["reward_images_beta"] == 64
     assert info["params_alpha"] == info["params_beta"] > 0
+
+
+def test_a_damaged_cached_supernet_is_set_aside_and_warmed_up_again(archive: Path, tmp_path: Path) -> None:
+    options = {"preset": "tiny", "device": "cpu", "warmup_steps": 2, "reward_images": 64}
+    gym.make("NAT-CIFAR10-v0", archive=str(archive), cache_dir=str(tmp_path), **options)
+    (cached,) = tmp_path.glob("supernet-*.pt")
+    cached.write_bytes(cached.read_bytes()[:1000])
+    clear_cache()
+    with pytest.warns(
+        CacheWarning, match=rf"{cached.name} does not load .*set aside as .*{cached.name}\.corrupt"
+    ):
+        env = gym.make("NAT-CIFAR10-v0", archive=str(archive), cache_dir=str(tmp_path), **options)
+    env.reset(seed=0)
+    env.step(env.action_space.sample())
+    assert cached.with_name(cached.name + ".corrupt").stat().st_size == 1000
+    clear_cache()
+    stamp = cached.stat().st_mtime_ns
+    gym.make("NAT-CIFAR10-v0", archive=str(archive), cache_dir=str(tmp_path), **options)
+    assert cached.stat().st_mtime_ns == stamp  # the rebuilt entry loads
 
 
 def test_unknown_override_is_refused(archive: Path, cache: Path) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import warnings
 from pathlib import Path
 
 import gymnasium as gym
@@ -19,6 +20,7 @@ from nat_env.envs.nb201_supernet import (
 )
 from nat_env.nb201 import NB201Table, TableEvaluator
 from nat_env.nb201.cells import code_of
+from nat_env.records import CacheWarning
 from nat_env.supernet.setup import clear_cache
 from tests.data.fake_cifar import write_image_tree, write_tarball
 
@@ -108,6 +110,33 @@ def test_remembered_scores_survive_the_process(archive: Path, cache: Path) -> No
     clear_evaluators()
     fresh = tiny(archive, cache, seed=2)
     assert fresh.supernet_evaluator.memo == remembered
+
+
+@pytest.mark.parametrize("damage", ['{"|nor_conv_3x3~0|+|none~0|none~1|+|skip', '["not", "a", "memo"]'])
+def test_a_damaged_score_memo_is_set_aside_and_rebuilt(archive: Path, cache: Path, damage: str) -> None:
+    env = tiny(archive, cache, seed=3)
+    env.reset(seed=0)
+    env.step(env.action_space.sample())
+    path = save_scores(env)
+    assert path is not None
+    path.write_text(damage)
+    clear_cache()
+    clear_evaluators()
+    with pytest.warns(
+        CacheWarning, match=rf"{path.name} does not load .*set aside as .*{path.name}\.corrupt"
+    ):
+        fresh = tiny(archive, cache, seed=3)
+    assert fresh.supernet_evaluator.memo == {}
+    assert path.with_name(path.name + ".corrupt").read_text() == damage
+    fresh.reset(seed=0)
+    fresh.step(fresh.action_space.sample())
+    assert save_scores(fresh) == path  # rebuilt in place
+    rebuilt = dict(fresh.supernet_evaluator.memo or {})
+    clear_cache()
+    clear_evaluators()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", CacheWarning)
+        assert tiny(archive, cache, seed=3).supernet_evaluator.memo == rebuilt
 
 
 def test_without_a_table_the_truth_is_unavailable(

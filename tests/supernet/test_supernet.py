@@ -10,8 +10,15 @@ import torch
 from nat_env import genotypes
 from nat_env.data import CifarData
 from nat_env.genotypes import Genotype, nb201_cell
+from nat_env.records import CacheWarning
 from nat_env.sampler import GenotypeSampler
-from nat_env.supernet.checkpoint import CheckpointMismatch, load_checkpoint, save_checkpoint
+from nat_env.supernet.checkpoint import (
+    CheckpointMismatch,
+    UnreadableCheckpoint,
+    load_checkpoint,
+    read_config,
+    save_checkpoint,
+)
 from nat_env.supernet.evaluator import SupernetEvaluator
 from nat_env.supernet.model import Supernet, SupernetConfig
 from nat_env.supernet.options import FastOptions
@@ -70,6 +77,35 @@ def test_checkpoint_roundtrip_and_mismatch(tmp_path: Path) -> None:
     assert torch.equal(other.classifier.weight, net.classifier.weight)
     with pytest.raises(CheckpointMismatch, match=r"channels: checkpoint 8 vs requested 16.*steps"):
         load_checkpoint(path, {"layers": 3, "channels": 16, "steps": 11})
+
+
+@pytest.mark.parametrize(
+    "kind", ["random", "truncated", "empty", "gzip", "pickle", "foreign", "state_dict_only"]
+)
+def test_a_file_that_is_no_checkpoint_is_refused_by_name(
+    kind: str, damaged_checkpoints: dict[str, Path]
+) -> None:
+    path = damaged_checkpoints[kind]
+    message = rf"^{path} is not a readable nat-gym supernet checkpoint \(.+\); write one with `nat pretrain"
+    with pytest.raises(UnreadableCheckpoint, match=message) as raised:
+        load_checkpoint(path, {"channels": 8})
+    assert "\n" not in str(raised.value)
+    with pytest.raises(UnreadableCheckpoint, match=message):
+        read_config(path)
+
+
+def test_a_damaged_cached_checkpoint_is_set_aside_and_rebuilt(tiny_data: CifarData, cache_dir: Path) -> None:
+    config = TrainingConfig(batch_size=16)
+    path = pretrain(Supernet(TINY), tiny_data, config, steps=2, cache_dir=cache_dir)
+    assert path is not None
+    written = path.read_bytes()
+    path.write_bytes(written[: len(written) // 2])
+    with pytest.warns(
+        CacheWarning, match=rf"{path.name} does not load .*set aside as .*{path.name}\.corrupt"
+    ):
+        assert pretrain(Supernet(TINY), tiny_data, config, steps=2, cache_dir=cache_dir) == path
+    assert path.with_name(path.name + ".corrupt").read_bytes() == written[: len(written) // 2]
+    assert read_config(path)[0]["warmup_steps"] == 2  # rebuilt, and it loads again
 
 
 def test_learning_rate_scales_and_ramps_up() -> None:
