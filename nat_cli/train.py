@@ -178,15 +178,16 @@ def prepare_run_dir(args: TrainArgs) -> list[dict[str, Any]]:
         return []
     if saved is None:
         raise CommandError(f"nothing to resume: {log_dir / CONFIG} does not exist")
-    trained_on = str(saved.get("args", {}).get("env_id", TrainArgs.env_id))
+    saved_args: dict[str, Any] = saved.get("args", {})
+    trained_on = str(saved_args.get("env_id", TrainArgs.env_id))
     if trained_on != args.env_id:
         raise CommandError(
-            f"{log_dir} holds a run trained on {with_space(trained_on, saved['args'].get('env_kwargs'))}, not "
+            f"{log_dir} holds a run trained on {with_space(trained_on, saved_args.get('env_kwargs'))}, not "
             f"{with_space(args.env_id, args.env_kwargs)}: resume it with --env-id {trained_on} (and its other "
             "flags), or start a new run in another --log-dir"
         )
     differences = config_differences(
-        _resolved(saved.get("args", {})),
+        _resolved(saved_args),
         _resolved(recorded(args)),
         MAY_CHANGE_ON_RESUME,
         defaults=recorded(TrainArgs()),

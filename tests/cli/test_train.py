@@ -252,3 +252,24 @@ def test_transform_of_a_genotype_of_the_other_space_says_which_env_to_pass(
     err = capsys.readouterr().err
     assert "the genotype is made of DARTS cells but NAT-NB201-CIFAR10-v0 (NAS-Bench-201 cells)" in err
     assert "pass --env-id NAT-CIFAR10-v0" in err
+
+
+def test_a_darts_run_given_nas_bench_201_cells_says_what_to_pass(
+    tmp_path: Path, table_kwarg: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    run = tmp_path / "darts_run"  # all that the checks before loading read of a NAT-CIFAR10-v0 run
+    run.mkdir()
+    args = {
+        "env_id": "NAT-CIFAR10-v0",
+        "algo": "reinforce",
+        "policy": "gcn",
+        "env_kwargs": {"preset": "tiny"},
+    }
+    (run / "config.json").write_text(json.dumps({"args": args}))
+    (run / "model.zip").write_bytes(b"")
+    assert main(["transform", "--genotype", NB201_CELL, "--checkpoint", str(run)]) == 1
+    err = capsys.readouterr().err
+    assert f"the policy in {run} was trained on NAT-CIFAR10-v0 (DARTS cells)" in err
+    assert "pass a genotype of DARTS cells, or a --checkpoint of a run trained on NAT-NB201-CIFAR10-v0" in err
+    assert main(train_argv(run, table_kwarg, 64, "--resume")) == 1
+    assert "resume it with --env-id NAT-CIFAR10-v0" in capsys.readouterr().err
