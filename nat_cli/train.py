@@ -157,9 +157,10 @@ def from_namespace(namespace: argparse.Namespace) -> TrainArgs:
 
 
 def recorded(args: TrainArgs) -> dict[str, Any]:
-    """The arguments as ``config.json`` stores them (a JSON round trip, so they compare equal)."""
+    """The arguments as ``config.json`` stores them: a JSON round trip, so they compare equal, with the env's
+    file and folder paths resolved, so the run folder still finds them from another working directory."""
     data: dict[str, Any] = json.loads(json.dumps(asdict(args)))
-    return data
+    return _resolved(data)
 
 
 def prepare_run_dir(args: TrainArgs) -> list[dict[str, Any]]:
@@ -188,7 +189,7 @@ def prepare_run_dir(args: TrainArgs) -> list[dict[str, Any]]:
         )
     differences = config_differences(
         _resolved(saved_args),
-        _resolved(recorded(args)),
+        recorded(args),
         MAY_CHANGE_ON_RESUME,
         defaults=recorded(TrainArgs()),
     )

@@ -177,7 +177,7 @@ def test_every_algorithm_trains_and_transforms(
     assert f"({algo}-{policy}, 32 env steps)" in capsys.readouterr().out
 
 
-@pytest.mark.parametrize("route", ["relative", "symlink", "copy"])
+@pytest.mark.parametrize("route", ["relative", "symlink", "copy", "relative table"])
 def test_resume_through_another_path_to_the_run_folder(
     route: str, resumed_run: Path, tmp_path: Path, table_kwarg: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -186,6 +186,10 @@ def test_resume_through_another_path_to_the_run_folder(
     if route == "relative":
         monkeypatch.chdir(tmp_path)
         log_dir = Path("copy")
+    elif route == "relative table":  # the same table by another spelling of its path
+        table = Path(table_kwarg.partition("=")[2])
+        monkeypatch.chdir(table.parent)
+        table_kwarg, log_dir = f"table_path=./{table.name}", copy
     elif route == "symlink":
         log_dir = tmp_path / "link"
         log_dir.symlink_to(copy, target_is_directory=True)
@@ -194,13 +198,9 @@ def test_resume_through_another_path_to_the_run_folder(
     assert main(train_argv(log_dir, table_kwarg, 144, "--resume")) == 0
     assert [steps for steps, _ in checkpoints(copy)][-2:] == [128, 144]
     assert REINFORCE.load(copy / "model.zip", device="cpu").num_timesteps == 144
-    assert [
-        entry["total_timesteps"] for entry in json.loads((copy / "config.json").read_text())["history"]
-    ] == [
-        64,
-        128,
-        144,
-    ]
+    config = json.loads((copy / "config.json").read_text())
+    assert [entry["total_timesteps"] for entry in config["history"]] == [64, 128, 144]
+    assert Path(config["args"]["env_kwargs"]["table_path"]).is_absolute()  # found from any folder
 
 
 def test_resume_on_another_env_says_which_env_the_run_was_trained_on(
