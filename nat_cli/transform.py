@@ -151,10 +151,10 @@ def check_spaces(
         return
     other = DEFAULT_ENVS[beta.space]
     if run and trained_on:
+        trained = with_space(trained_on, config.get("env_kwargs"))
         raise CommandError(
             f"the genotype is made of {SPACE_NAMES[beta.space]} but the policy in {run} was trained on "
-            f"{with_space(trained_on, config.get('env_kwargs'))}: pass a genotype of {SPACE_NAMES[space]}, or a --checkpoint "
-            f"of a run trained on {other}"
+            f"{trained}: pass a genotype of {SPACE_NAMES[space]}, or a --checkpoint of a run trained on {other}"
         )
     raise CommandError(
         f"the genotype is made of {SPACE_NAMES[beta.space]} but {with_space(env_id, env_kwargs)} takes "

@@ -21,7 +21,15 @@ from gymnasium.envs.registration import EnvSpec, load_env_creator, register, reg
 from nat_env.envs.transform import TransformEnv
 from nat_env.genotypes import CellStyle
 
-__all__ = ["NB201_IDS", "SUPERNET_IDS", "TransformEnv", "cell_space", "checked_arguments", "with_space"]
+__all__ = [
+    "NB201_IDS",
+    "SPACE_NAMES",
+    "SUPERNET_IDS",
+    "TransformEnv",
+    "cell_space",
+    "checked_arguments",
+    "with_space",
+]
 
 F = TypeVar("F", bound=Callable[..., Any])
 
