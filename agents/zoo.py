@@ -6,8 +6,11 @@ Data flow: a learner name (``reinforce-gcn``, ``maskable_ppo-gcn``, ``ppo-mlp``,
 
 Algorithms: ``reinforce`` (NAT's learner, :class:`agents.REINFORCE` on its class defaults), ``ppo``,
 ``a2c`` (Stable-Baselines3), ``maskable_ppo`` (sb3-contrib, legal choices only) and ``random`` (no
-learning). Policies: ``gcn`` (op-aware), ``reference`` (the authors' GCN), ``lstm`` (the controller) and
-``mlp`` (SB3's ``MultiInputPolicy``).
+learning). Policies: ``gcn`` (op-aware), ``reference`` (the authors' GCN), ``lstm`` (the controller),
+``mlp`` (SB3's ``MultiInputPolicy``), or your own as ``package.module:Class``: an
+:class:`~agents.policies.EdgeNetwork` (wrapped in the algorithm's edge policy, masked for MaskablePPO) or
+an SB3 policy class. The module is imported as ``python -m`` would: from the current folder, then
+``sys.path``; loading a checkpoint imports it again, so a run folder names code that must be on the machine.
 
 Loading is safe against a tampered checkpoint: SB3 stores the weights as ``.pth`` files that it reads with
 ``torch.load(weights_only=True)``, and the rest (policy class, spaces, schedules) in a JSON file whose
@@ -17,21 +20,27 @@ the spec and hands them to SB3's ``load`` as ``custom_objects``, which replace t
 
 from __future__ import annotations
 
+import importlib
 import json
+import os
+import sys
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 import gymnasium as gym
 from stable_baselines3 import A2C, PPO
 from stable_baselines3.common.base_class import BaseAlgorithm
+from stable_baselines3.common.policies import BasePolicy
 from stable_baselines3.common.vec_env import VecEnv
 
 from agents.batching import batched_env, can_batch
-from agents.policies import GCNPolicy, LSTMPolicy, ReferenceGCNPolicy
+from agents.policies import EdgeNetwork, EdgePolicy, GCNPolicy, LSTMPolicy, ReferenceGCNPolicy
 from agents.random_agent import RandomAgent
 from agents.reinforce import REINFORCE
+from nat_env.names import unknown
 
 ALGORITHMS = ("reinforce", "ppo", "a2c", "maskable_ppo", "random")
 """Algorithm names."""
@@ -54,6 +63,9 @@ DEFAULT_N_STEPS = {"reinforce": 32, "a2c": 16, "ppo": 64, "maskable_ppo": 64, "r
 rollouts, PPO's 64-step rollouts in minibatches of 64 with 4 epochs."""
 
 
+_NEEDS_CONTRIB = "maskable_ppo needs sb3-contrib (pip install 'nat-gym[contrib]')"
+
+
 class LearnerError(ValueError):
     """A learner that cannot be built or loaded: an unknown name, a missing extra, a foreign checkpoint."""
 
@@ -64,7 +76,7 @@ class LearnerSpec:
 
     Attributes:
         algo: one of :data:`ALGORITHMS`.
-        policy: one of :data:`POLICIES` (ignored by ``random``).
+        policy: one of :data:`POLICIES` or ``package.module:Class`` (ignored by ``random``).
         learning_rate: the optimiser's learning rate (Adam; RMSprop for A2C).
         n_steps: env steps per update; ``None``: :data:`DEFAULT_N_STEPS`.
         seed: seed of the model (and of the env it resets).
@@ -80,9 +92,10 @@ class LearnerSpec:
 
     def __post_init__(self) -> None:
         if self.algo not in ALGORITHMS:
-            raise LearnerError(f"unknown algorithm {self.algo!r}; known: {', '.join(ALGORITHMS)}")
-        if self.policy not in POLICIES:
-            raise LearnerError(f"unknown policy {self.policy!r}; known: {', '.join(POLICIES)}")
+            raise LearnerError(unknown("algorithm", self.algo, ALGORITHMS))
+        if self.policy not in POLICIES and not is_import_path(self.policy):
+            message = unknown("policy", self.policy, POLICIES)
+            raise LearnerError(f"{message}, or your own as package.module:Class")
         if self.algo == "maskable_ppo" and self.policy == "mlp":
             raise LearnerError("maskable_ppo uses the gcn, reference or lstm policy")
 
@@ -120,15 +133,65 @@ def algorithm_class(algo: str) -> type[BaseAlgorithm]:
     raise LearnerError(f"{algo!r} is not a learning algorithm")
 
 
-def policy_class(algo: str, policy: str) -> Any:
-    """The policy class (or SB3 alias) of an algorithm and policy name."""
+def is_import_path(policy: str) -> bool:
+    """Whether a policy name is ``package.module:Class`` (a user's own policy)."""
+    module, sep, name = policy.partition(":")
+    return bool(sep) and all(part.isidentifier() for part in [*module.split("."), name])
+
+
+def import_policy(path: str) -> type:
+    """The class a ``package.module:Class`` names, imported from the current folder or ``sys.path``.
+
+    Raises:
+        LearnerError: if the module cannot be imported or has no such class.
+    """
+    module_name, _, name = path.partition(":")
+    added = os.getcwd() not in sys.path
+    if added:
+        sys.path.insert(0, os.getcwd())
+    try:
+        module = importlib.import_module(module_name)
+    except ImportError as error:
+        raise LearnerError(
+            f"cannot import {module_name} for the policy {path} ({error}): run from the folder that holds it, "
+            "add that folder to PYTHONPATH or install its package"
+        ) from None
+    finally:
+        if added:
+            sys.path.remove(os.getcwd())
+    found = getattr(module, name, None)
+    if not isinstance(found, type):
+        raise LearnerError(f"{module_name} has no class {name!r} (the policy {path})")
+    return found
+
+
+def _own_policy(algo: str, path: str) -> type[BasePolicy]:
+    """A user's policy class: an SB3 policy as it is, an :class:`EdgeNetwork` in the algorithm's edge policy."""
+    found = import_policy(path)
+    if issubclass(found, BasePolicy):
+        return found
+    if not issubclass(found, EdgeNetwork):
+        raise LearnerError(f"{path} is neither an EdgeNetwork nor a Stable-Baselines3 policy class")
+    base: type[BasePolicy] = EdgePolicy
     if algo == "maskable_ppo":
-        try:
-            from agents.policies import maskable
-        except ImportError as error:
-            raise LearnerError(
-                f"maskable_ppo needs sb3-contrib (pip install 'nat-gym[contrib]'): {error}"
-            ) from None
+        base = _maskable_module().MaskableEdgePolicy
+    return type(f"{found.__name__}Policy", (base,), {"network_class": found, "__module__": found.__module__})
+
+
+def _maskable_module() -> ModuleType:
+    try:
+        from agents.policies import maskable
+    except ImportError as error:
+        raise LearnerError(f"{_NEEDS_CONTRIB}: {error}") from None
+    return maskable
+
+
+def policy_class(algo: str, policy: str) -> Any:
+    """The policy class (or SB3 alias) of an algorithm and a policy name or ``package.module:Class``."""
+    if is_import_path(policy):
+        return _own_policy(algo, policy)
+    if algo == "maskable_ppo":
+        maskable = _maskable_module()
         masked = {
             "gcn": maskable.MaskableGCNPolicy,
             "reference": maskable.MaskableReferenceGCNPolicy,
@@ -225,8 +288,6 @@ def _maskable_ppo() -> type[BaseAlgorithm]:
     try:
         from sb3_contrib import MaskablePPO
     except ImportError as error:
-        raise LearnerError(
-            f"maskable_ppo needs sb3-contrib (pip install 'nat-gym[contrib]'): {error}"
-        ) from None
+        raise LearnerError(f"{_NEEDS_CONTRIB}: {error}") from None
     cls: type[BaseAlgorithm] = MaskablePPO
     return cls

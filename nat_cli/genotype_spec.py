@@ -17,7 +17,8 @@ def load_genotype(spec: str) -> Genotype:
             the path of a file that holds either.
 
     Raises:
-        CommandError: for an unreadable file or text that is no genotype (the parser's message).
+        CommandError: for an unreadable file, an unknown name (:func:`nat_env.genotypes.get`'s message) or
+            text that is no genotype (the parser's message).
     """
     text = spec
     path = Path(spec)
@@ -27,13 +28,12 @@ def load_genotype(spec: str) -> Genotype:
                 text = path.read_text(encoding="utf-8").strip()
             except (OSError, UnicodeDecodeError) as error:
                 raise CommandError(f"cannot read genotype file {spec}: {error}") from None
-        elif spec.isidentifier():
-            known = ", ".join(genotypes.names())
-            raise CommandError(f"unknown genotype name {spec!r}; known names: {known}")
         elif path.suffix or "/" in spec:
             raise CommandError(f"{spec!r} is neither a published genotype name nor an existing file")
     try:
         return genotypes.resolve(text)
+    except genotypes.UnknownGenotypeError as error:
+        raise CommandError(str(error)) from None
     except ValueError as error:
         raise CommandError(f"malformed genotype {_short(text)}: {error}") from None
 

@@ -78,6 +78,7 @@ def config_record(args: dict[str, Any], history: list[dict[str, Any]] | None = N
         "started": datetime.now(timezone.utc).isoformat(timespec="seconds"),
         "total_timesteps": args.get("total_timesteps"),
         "command": sys.argv,
+        "cwd": os.getcwd(),
     }
     return {
         "args": args,

@@ -5,7 +5,9 @@ The run folder (``--log-dir``) receives ``config.json`` (arguments, versions, da
 ``checkpoints/step_N.zip``, ``model.zip`` and ``results.json`` (what the model learned). ``--resume``
 continues from the newest checkpoint that loads (naming any newer one that does not) with the same
 configuration (only ``--total-timesteps`` may grow) and the same step count, so an interrupted run loses
-only the steps since its last good checkpoint.
+only the steps since its last good checkpoint; the folder may be given by another path (relative, a
+symlink) or be a copy. ``--policy package.module:Class`` trains your own policy, and ``config.json``
+records it for ``--resume`` and ``nat transform``.
 """
 
 from __future__ import annotations
@@ -26,7 +28,16 @@ from stable_baselines3.common.callbacks import BaseCallback
 import nat_env  # noqa: F401 - registers the env ids
 from agents import RandomAgent
 from agents.evaluation import HELD_OUT_SEED, Scores, held_out_inputs, score
-from agents.zoo import ALGORITHMS, POLICIES, LearnerError, LearnerSpec, load_learner, make_learner
+from agents.zoo import (
+    ALGORITHMS,
+    POLICIES,
+    LearnerError,
+    LearnerSpec,
+    is_import_path,
+    load_learner,
+    make_learner,
+    policy_class,
+)
 from nat_cli import CommandError
 from nat_cli.arguments import add_arguments, non_negative_int, plain, positive_int
 from nat_cli.arguments import from_namespace as dataclass_from_namespace
@@ -42,11 +53,23 @@ from nat_cli.run_dir import (
     latest_checkpoint,
     read_config,
 )
+from nat_env.envs import with_space
 from nat_env.records import config_differences, write_json
 
-MAY_CHANGE_ON_RESUME = ("total_timesteps", "resume", "progress", "n_eval", "eval_seed", "k")
-"""Arguments a resumed run may change: the budget, how progress is shown and the final evaluation; nothing
-that shapes learning."""
+MAY_CHANGE_ON_RESUME = ("total_timesteps", "resume", "progress", "n_eval", "eval_seed", "k", "log_dir")
+"""Arguments a resumed run may change: the budget, how progress is shown, the final evaluation and where the
+run folder is (a relative path, a symlink or a copy of it); nothing that shapes learning."""
+PATH_KWARGS = ("table_path", "data_root", "archive", "cache_dir", "checkpoint")
+"""Keyword arguments of the env factories that name files or folders: compared resolved on ``--resume``."""
+
+
+def policy_name(text: str) -> str:
+    """A policy name or ``package.module:Class`` (argparse ``type``)."""
+    if text in POLICIES or is_import_path(text):
+        return text
+    raise argparse.ArgumentTypeError(
+        f"expected one of {', '.join(POLICIES)} or package.module:Class, got {text!r}"
+    )
 
 
 @dataclass
@@ -57,8 +80,8 @@ class TrainArgs:
     """Environment id: NAT-NB201-CIFAR10-v0 (also -CIFAR100-v0, -ImageNet16-v0; exact table rewards), NAT-NB201-Supernet-CIFAR10-v0 or NAT-CIFAR10-v0 (supernet rewards)."""
     algo: str = field(default="reinforce", metadata={"choices": ALGORITHMS})
     """Learner: reinforce (NAT's), ppo, a2c, maskable_ppo (sb3-contrib) or random (no learning, just evaluation)."""
-    policy: str = field(default="gcn", metadata={"choices": POLICIES})
-    """Policy: gcn (op-aware), reference (the authors' GCN), lstm (the controller) or mlp (SB3's MultiInputPolicy)."""
+    policy: str = field(default="gcn", metadata={"type": policy_name})
+    """Policy: gcn (op-aware), reference (the authors' GCN), lstm (the controller), mlp (SB3's MultiInputPolicy), or your own as package.module:Class (an EdgeNetwork or an SB3 policy class; docs/policies.md), recorded so --resume and nat transform load it."""
     seed: int = 0
     """Seed of the model and the env."""
     total_timesteps: int = field(default=20_000, metadata={"type": positive_int})
@@ -126,17 +149,20 @@ def from_namespace(namespace: argparse.Namespace) -> TrainArgs:
     """The configuration from parsed flags.
 
     Raises:
-        ValueError: for an algorithm and policy that do not go together.
+        ValueError: for an algorithm and policy that do not go together, or a policy that cannot be imported.
     """
     args = dataclass_from_namespace(TrainArgs, namespace)
-    _ = args.learner  # refuses an algorithm and policy that do not go together
+    spec = args.learner  # refuses an algorithm and policy that do not go together
+    if is_import_path(spec.policy) and spec.algo != "random":
+        policy_class(spec.algo, spec.policy)  # imports a user's policy now, before the run folder is written
     return args
 
 
 def recorded(args: TrainArgs) -> dict[str, Any]:
-    """The arguments as ``config.json`` stores them (a JSON round trip, so they compare equal)."""
+    """The arguments as ``config.json`` stores them: a JSON round trip, so they compare equal, with the env's
+    file and folder paths resolved, so the run folder still finds them from another working directory."""
     data: dict[str, Any] = json.loads(json.dumps(asdict(args)))
-    return data
+    return _resolved(data)
 
 
 def prepare_run_dir(args: TrainArgs) -> list[dict[str, Any]]:
@@ -155,8 +181,19 @@ def prepare_run_dir(args: TrainArgs) -> list[dict[str, Any]]:
         return []
     if saved is None:
         raise CommandError(f"nothing to resume: {log_dir / CONFIG} does not exist")
+    saved_args: dict[str, Any] = saved.get("args", {})
+    trained_on = str(saved_args.get("env_id", TrainArgs.env_id))
+    if trained_on != args.env_id:
+        raise CommandError(
+            f"{log_dir} holds a run trained on {with_space(trained_on, saved_args.get('env_kwargs'))}, not "
+            f"{with_space(args.env_id, args.env_kwargs)}: resume it with --env-id {trained_on} (and its other "
+            "flags), or start a new run in another --log-dir"
+        )
     differences = config_differences(
-        saved.get("args", {}), recorded(args), MAY_CHANGE_ON_RESUME, defaults=recorded(TrainArgs())
+        _resolved(saved_args),
+        recorded(args),
+        MAY_CHANGE_ON_RESUME,
+        defaults=recorded(TrainArgs()),
     )
     if differences:
         raise CommandError(
@@ -165,6 +202,16 @@ def prepare_run_dir(args: TrainArgs) -> list[dict[str, Any]]:
         )
     history: list[dict[str, Any]] = saved.get("history", [])
     return history
+
+
+def _resolved(args: dict[str, Any]) -> dict[str, Any]:
+    """Recorded arguments with the env's file and folder paths resolved, so two spellings of a path compare
+    equal."""
+    kwargs = args.get("env_kwargs")
+    if not isinstance(kwargs, dict):
+        return args
+    paths = {key: str(Path(value).resolve()) for key, value in kwargs.items() if key in PATH_KWARGS and value}
+    return {**args, "env_kwargs": {**kwargs, **paths}}
 
 
 def make_env(env_id: str, env_kwargs: dict[str, Any]) -> gym.Env[Any, Any]:

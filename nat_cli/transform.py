@@ -17,18 +17,21 @@ import nat_env  # noqa: F401 - registers the env ids
 from agents import RandomAgent, transform
 from agents.evaluation import describe_evaluator, transform_env
 from agents.inference import Predictor, TransformResult
-from agents.zoo import LearnerError, load_learner
+from agents.zoo import ALGORITHMS, LearnerError, load_learner
 from nat_cli import CommandError
 from nat_cli.arguments import add_arguments, plain, positive_int
 from nat_cli.arguments import from_namespace as dataclass_from_namespace
 from nat_cli.cost import describe
 from nat_cli.genotype_spec import load_genotype
 from nat_cli.run_dir import FINAL_MODEL, latest_checkpoint, read_config
-from nat_cli.train import learner_of, make_env
+from nat_cli.train import learner_of, make_env, policy_name
 from nat_env.cost import Cost, count
+from nat_env.envs import SPACE_NAMES, cell_space, with_space
 from nat_env.genotypes import Genotype
 from nat_env.render import render_diff
 
+LEARNING_ALGORITHMS = tuple(algo for algo in ALGORITHMS if algo != "random")
+"""Algorithms whose checkpoints --algo may name."""
 DEFAULT_ENVS = {"nb201": "NAT-NB201-CIFAR10-v0", "darts": "NAT-CIFAR10-v0"}
 """The env used for a genotype's space when neither --env-id nor the checkpoint's run names one."""
 
@@ -57,6 +60,10 @@ class TransformArgs:
     """Before/after diagram to write (.png or .svg; needs matplotlib)."""
     device: str = "cpu"
     """Torch device to load the policy on."""
+    algo: str | None = field(default=None, metadata={"choices": LEARNING_ALGORITHMS})
+    """The checkpoint's algorithm (default: its run's config.json; needed for a model saved from Python)."""
+    policy: str | None = field(default=None, metadata={"type": policy_name})
+    """The checkpoint's policy: gcn, reference, lstm, mlp or your own as package.module:Class (default: its run's config.json; needed for a model saved from Python)."""
 
 
 def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> argparse.ArgumentParser:
@@ -80,12 +87,19 @@ def from_namespace(namespace: argparse.Namespace) -> TransformArgs:
     return args
 
 
-def find_checkpoint(spec: str) -> tuple[Path, dict[str, Any]]:
+def find_checkpoint(spec: str, learner: dict[str, str] | None = None) -> tuple[Path, dict[str, Any]]:
     """The checkpoint file a ``--checkpoint`` names and the ``args`` of its run's ``config.json``.
 
+    Args:
+        spec: a checkpoint file or a run folder.
+        learner: ``algo`` and ``policy`` given on the command line; they win over the run's and stand in
+            for a ``config.json`` that is absent (a model saved from Python).
+
     Raises:
-        CommandError: for a missing path, a folder without a model, or no ``config.json`` nearby.
+        CommandError: for a missing path, a folder without a model, or neither a ``config.json`` nearby
+            nor ``learner``.
     """
+    learner = learner or {}
     path = Path(spec)
     if path.is_dir():
         run_dir = path
@@ -101,12 +115,51 @@ def find_checkpoint(spec: str) -> tuple[Path, dict[str, Any]]:
     else:
         raise CommandError(f"no such checkpoint: {spec}")
     config = read_config(run_dir)
-    if config is None:
+    if config is None and not learner:
         raise CommandError(
-            f"no config.json of a nat train run beside {path}: cannot tell its algorithm and policy"
+            f"no config.json of a nat train run beside {path}: pass --algo and --policy (package.module:Class "
+            "for your own) to say how it was trained"
         )
-    args: dict[str, Any] = config.get("args", {})
+    args: dict[str, Any] = {**(config or {}).get("args", {}), **learner}
     return path, args
+
+
+def check_spaces(
+    beta: Genotype, env_id: str, env_kwargs: dict[str, Any], run: str | None, config: dict[str, Any]
+) -> None:
+    """Refuse, before anything is built, a policy or a genotype from the other cell space than the env's.
+
+    Args:
+        beta: the input genotype.
+        env_id: the env that will score β and α, and ``env_kwargs`` its keyword arguments.
+        run: the ``--checkpoint`` given, if any, and ``config`` the ``args`` of its run.
+
+    Raises:
+        CommandError: naming the env the run was trained on, the genotype's space and what to pass.
+    """
+    space = cell_space(env_id, env_kwargs)
+    trained_on = config.get("env_id")
+    if run and trained_on:
+        run_space = cell_space(trained_on, config.get("env_kwargs"))
+        if space and run_space and run_space != space:
+            raise CommandError(
+                f"the policy in {run} was trained on {with_space(trained_on, config.get('env_kwargs'))} and "
+                f"cannot act on {with_space(env_id, env_kwargs)}: drop --env-id to use {trained_on}, or pass a "
+                f"--checkpoint of a run trained on {env_id}"
+            )
+    if space is None or beta.space == space:
+        return
+    other = DEFAULT_ENVS[beta.space]
+    if run and trained_on:
+        trained = with_space(trained_on, config.get("env_kwargs"))
+        raise CommandError(
+            f"the genotype is made of {SPACE_NAMES[beta.space]} but the policy in {run} was trained on "
+            f"{trained}: pass a genotype of {SPACE_NAMES[space]}, or a --checkpoint of a run trained on {other}"
+        )
+    raise CommandError(
+        f"the genotype is made of {SPACE_NAMES[beta.space]} but {with_space(env_id, env_kwargs)} takes "
+        f"{SPACE_NAMES[space]}: drop --env-id, or pass --env-id {other}"
+    )
 
 
 def _cost(genotype: Genotype) -> Cost | None:
@@ -151,9 +204,12 @@ def run(args: TransformArgs) -> int:
     checkpoint: Path | None = None
     config: dict[str, Any] = {}
     if args.checkpoint:
-        checkpoint, config = find_checkpoint(args.checkpoint)
+        given = {"algo": args.algo, "policy": args.policy}
+        checkpoint, config = find_checkpoint(args.checkpoint, {k: v for k, v in given.items() if v})
     env_id = args.env_id or config.get("env_id") or DEFAULT_ENVS[beta.space]
-    env = make_env(env_id, {**config.get("env_kwargs", {}), **args.env_kwargs})
+    env_kwargs = {**config.get("env_kwargs", {}), **args.env_kwargs}
+    check_spaces(beta, env_id, env_kwargs, args.checkpoint if checkpoint else None, config)
+    env = make_env(env_id, env_kwargs)
     base = transform_env(env)
     try:
         base.encoder.check(beta)

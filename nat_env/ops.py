@@ -12,6 +12,8 @@ import re
 from dataclasses import dataclass
 from typing import Literal
 
+from nat_env.names import unknown
+
 Kind = Literal["compute", "skip", "none"]
 """NAT's three edge states: O (an op with compute), S (skip connection), N (null)."""
 
@@ -132,8 +134,7 @@ def canonical(name: str) -> str:
     """
     resolved = ALIASES.get(name, name)
     if resolved not in OPS:
-        known = ", ".join(ALL_OPS)
-        raise ValueError(f"unknown op {name!r}; known ops: {known} (aliases: {', '.join(ALIASES)})")
+        raise ValueError(unknown("op", name, [*ALL_OPS, *ALIASES], "known ops and aliases"))
     return resolved
 
 

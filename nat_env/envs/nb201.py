@@ -17,6 +17,7 @@ import numpy as np
 import numpy.typing as npt
 
 from nat_env.encoding import Observation
+from nat_env.envs import checked_arguments
 from nat_env.envs.nb201_vector import NB201VecEnv
 from nat_env.envs.transform import TransformEnv
 from nat_env.genotypes import Genotype, resolve
@@ -151,6 +152,7 @@ class NB201Env(TransformEnv):
         return self.tables.observation(alpha), float(acc_alpha - acc_beta), True, False, info
 
 
+@checked_arguments
 def make_nb201_env(
     dataset: str = "cifar10",
     table_path: str | Path | None = None,

@@ -26,6 +26,7 @@ from nat_env.genotypes.genotype import (
 )
 from nat_env.genotypes.parsing import from_dict, parse, parse_nb201
 from nat_env.genotypes.published import PUBLISHED
+from nat_env.names import unknown
 
 __all__ = [
     "NB201_NODES",
@@ -34,6 +35,7 @@ __all__ = [
     "CellStyle",
     "Edge",
     "Genotype",
+    "UnknownGenotypeError",
     "darts_cell",
     "format_darts",
     "format_nb201",
@@ -51,6 +53,14 @@ __all__ = [
 ]
 
 
+class UnknownGenotypeError(KeyError, ValueError):
+    """A genotype name that is not published: a ``KeyError`` for :func:`get`, a ``ValueError`` for
+    :func:`resolve` (whose other errors are malformed text), one message for both."""
+
+    def __str__(self) -> str:
+        return str(self.args[0])
+
+
 def names() -> list[str]:
     """Names of every published genotype, for :func:`get`."""
     return list(PUBLISHED)
@@ -60,12 +70,12 @@ def get(name: str) -> Genotype:
     """A published genotype by name (``DARTS_V2``, ``NAT_DARTS``, ``VGG``, ...).
 
     Raises:
-        KeyError: for an unknown name; the message lists the known ones.
+        UnknownGenotypeError: for an unknown name; the message names the closest and lists the known ones.
     """
     try:
         entry = PUBLISHED[name]
     except KeyError:
-        raise KeyError(f"unknown genotype {name!r}; known: {', '.join(PUBLISHED)}") from None
+        raise UnknownGenotypeError(unknown("genotype", name, PUBLISHED)) from None
     data = {
         key: [list(item) for item in entry[key]] if key in ("normal", "reduce") else entry[key]
         for key in ("normal", "normal_concat", "reduce", "reduce_concat")
@@ -74,9 +84,14 @@ def get(name: str) -> Genotype:
 
 
 def resolve(spec: Genotype | str) -> Genotype:
-    """A genotype from a genotype, a published name or any text :func:`parse` reads."""
+    """A genotype from a genotype, a published name or any text :func:`parse` reads.
+
+    Raises:
+        UnknownGenotypeError: for a name (a Python identifier) that is not published.
+        ValueError: for text that is no genotype (the parser's message).
+    """
     if isinstance(spec, Genotype):
         return spec
-    if spec in PUBLISHED:
-        return get(spec)
+    if isinstance(spec, str) and spec.strip().isidentifier():
+        return get(spec.strip())
     return parse(spec)

@@ -14,8 +14,13 @@ from typing import Any
 
 from nat_env import ops as _ops
 from nat_env.genotypes.genotype import NB201_NODES, Cell, Edge, Genotype, nb201_cell
+from nat_env.names import unknown
 
 _CELL_KEYS = ("normal", "normal_concat", "reduce", "reduce_concat")
+NB201_FORM = "|op~0|+|op~0|op~1|+|op~0|op~1|op~2|"
+"""The shape of a NAS-Bench-201 string: each node's inputs between bars, nodes joined by ``+``."""
+NB201_SPELLINGS = tuple(_ops.NB201_NAMES.get(op, op) for op in _ops.NB201_OPS)
+"""The ops of a NAS-Bench-201 string as NAS-Bench-201 spells them."""
 
 
 def parse(text: str) -> Genotype:
@@ -38,7 +43,7 @@ def parse(text: str) -> Genotype:
     stripped = text.strip()
     if not stripped:
         raise ValueError("empty genotype text")
-    if stripped.startswith("|"):
+    if stripped.startswith("|") or ("~" in stripped and not stripped.startswith(("{", "Genotype"))):
         return parse_nb201(stripped)
     if stripped.startswith("{"):
         try:
@@ -53,16 +58,25 @@ def parse(text: str) -> Genotype:
 
 def parse_nb201(text: str) -> Genotype:
     """Read a NAS-Bench-201 string such as ``|nor_conv_3x3~0|+|none~0|nor_conv_3x3~1|+|...|``."""
-    nodes = text.strip().split("+")
+    stripped = text.strip()
+    if not (stripped.startswith("|") and stripped.endswith("|")):
+        raise ValueError(
+            f"NAS-Bench-201 string {text!r} lacks its outer bars: expected the form {NB201_FORM} "
+            "(it starts and ends with '|')"
+        )
+    nodes = stripped.split("+")
     if len(nodes) != NB201_NODES - 1:
         raise ValueError(
             f"NAS-Bench-201 string {text!r}: expected {NB201_NODES - 1} nodes separated by '+', "
-            f"found {len(nodes)}"
+            f"found {len(nodes)} (the form is {NB201_FORM})"
         )
     ops: list[str] = []
     for target, node in enumerate(nodes, start=1):
         if not (node.startswith("|") and node.endswith("|") and len(node) > 2):
-            raise ValueError(f"NAS-Bench-201 string, node {target}: {node!r} must look like |op~source|...|")
+            raise ValueError(
+                f"NAS-Bench-201 string, node {target}: {node!r} must look like |op~source|...| "
+                f"(the form is {NB201_FORM})"
+            )
         items = node[1:-1].split("|")
         if len(items) != target:
             raise ValueError(
@@ -76,10 +90,11 @@ def parse_nb201(text: str) -> Genotype:
                 raise ValueError(
                     f"NAS-Bench-201 string, node {target}: input {item!r} should come from node {expected_source}"
                 )
-            try:
-                ops.append(_ops.canonical(op))
-            except ValueError as error:
-                raise ValueError(f"NAS-Bench-201 string, node {target}: {error}") from None
+            canonical = _ops.ALIASES.get(op, op)
+            if canonical not in _ops.NB201_OPS:
+                message = unknown("op", op, NB201_SPELLINGS, "NAS-Bench-201 ops")
+                raise ValueError(f"NAS-Bench-201 string, node {target}: {message}")
+            ops.append(canonical)
     return Genotype(nb201_cell(ops))
 
 

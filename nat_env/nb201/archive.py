@@ -31,6 +31,8 @@ from nat_env.genotypes import parse_nb201
 from nat_env.nb201.schema import EPOCHS, TableRow, column_name
 
 ARCHIVE_NAME = "NATS-tss-v1_0-3ffb9-simple"
+ARCHIVE_SOURCE = "NATS-Bench's repository, github.com/D-X-Y/NATS-Bench, whose README links the archive"
+"""Where the NATS-Bench topology archive is published."""
 """The directory name of the official archive this module reads."""
 META_NAME = "meta.pickle.pbz2"
 SUFFIX = ".pickle.pbz2"

@@ -23,6 +23,7 @@ import numpy.typing as npt
 
 from nat_env import ops as _ops
 from nat_env.genotypes import Genotype, format_nb201
+from nat_env.nb201.archive import ARCHIVE_NAME, ARCHIVE_SOURCE
 from nat_env.nb201.cells import N_CELLS, N_EDGES, arch_str, code_of, codes_of, genotype_of, ops_of
 from nat_env.nb201.schema import (
     ACCURACY_COLUMNS,
@@ -34,6 +35,12 @@ from nat_env.nb201.schema import (
 )
 
 ENV_VAR = "NAT_NB201_TABLE"
+HOW_TO_GET = (
+    f"pass the path of a compact NAS-Bench-201 CSV as table_path or set the {ENV_VAR} environment variable; "
+    f"`nat table build {ARCHIVE_NAME}/ table.csv` builds one from the official NATS-Bench topology archive "
+    f"{ARCHIVE_NAME} (published in {ARCHIVE_SOURCE})"
+)
+"""The fix named by every missing- or bad-table message."""
 """Environment variable holding the path of the compact CSV when no path is given."""
 
 _NUMERIC = [i for i, name in enumerate(COLUMNS) if name != "arch_str"]
@@ -53,11 +60,7 @@ def _cell_name(code: int) -> str:
 
 def _message(source: object, problem: str) -> str:
     """An error message that names the file and says how to point the code at a good one."""
-    return (
-        f"NAS-Bench-201 table {str(source)!r}: {problem}. Pass the path of a compact NAS-Bench-201 CSV as "
-        f"table_path or set the {ENV_VAR} environment variable (`python -m nat_env.nb201.convert` builds "
-        "one from the official NATS-tss-v1_0-3ffb9-simple archive)"
-    )
+    return f"NAS-Bench-201 table {str(source)!r}: {problem}. To fix it, {HOW_TO_GET}"
 
 
 def _first_non_number(lines: list[str]) -> str:
@@ -180,11 +183,7 @@ class NB201Table:
         if path is None:
             value = os.environ.get(ENV_VAR)
             if not value:
-                raise TableNotFoundError(
-                    f"no NAS-Bench-201 table given: pass the path of a compact NAS-Bench-201 CSV as table_path "
-                    f"or set the {ENV_VAR} environment variable (`python -m nat_env.nb201.convert` builds one "
-                    "from the official NATS-tss-v1_0-3ffb9-simple archive)"
-                )
+                raise TableNotFoundError(f"no NAS-Bench-201 table given: {HOW_TO_GET}")
             path = value
         path = Path(path)
         try:

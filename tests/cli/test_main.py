@@ -88,6 +88,15 @@ def test_malformed_genotype_gives_one_line_and_exit_1(spec: str, capsys: pytest.
     assert lines[0].startswith("nat cost: error: ")
 
 
+def test_an_unknown_genotype_name_gets_the_library_message(capsys: pytest.CaptureFixture[str]) -> None:
+    from nat_env import genotypes
+
+    assert main(["cost", "DARTS_V3"]) == 1
+    with pytest.raises(KeyError) as raised:
+        genotypes.get("DARTS_V3")
+    assert capsys.readouterr().err.strip() == f"nat cost: error: {raised.value}"
+
+
 def test_debug_shows_the_traceback() -> None:
     with pytest.raises(Exception, match="malformed genotype"):
         main(["cost", "|nor_conv_3x3~0|+|", "--debug"])

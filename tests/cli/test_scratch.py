@@ -83,7 +83,7 @@ def test_a_used_folder_is_refused_in_one_line(
 @pytest.mark.parametrize(
     ("change", "message"),
     [
-        (["--genotype", "DARTS_V9"], "unknown genotype name 'DARTS_V9'"),
+        (["--genotype", "DARTS_V9"], "unknown genotype 'DARTS_V9' (did you mean DARTS_V2"),
         (["--preset", "huge"], "unknown preset 'huge'; known presets: darts, short, tiny"),
         (["--resume"], "nothing to resume"),
         (["--archive", "absent.tar.gz"], "CIFAR-10 archive absent.tar.gz does not exist"),

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import errno
 import json
+import shutil
 from pathlib import Path
 from typing import Any
 
@@ -224,3 +225,101 @@ def test_every_algorithm_trains_and_transforms(
         return
     assert main(["transform", "--genotype", NB201_CELL, "--checkpoint", str(tmp_path), "-k", "2"]) == 0
     assert f"({algo}-{policy}, 32 env steps)" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("route", ["relative", "symlink", "copy", "relative table"])
+def test_resume_through_another_path_to_the_run_folder(
+    route: str, resumed_run: Path, tmp_path: Path, table_kwarg: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    copy = tmp_path / "copy"
+    shutil.copytree(resumed_run, copy)  # the module's run stays as the other tests expect it
+    if route == "relative":
+        monkeypatch.chdir(tmp_path)
+        log_dir = Path("copy")
+    elif route == "relative table":  # the same table by another spelling of its path
+        table = Path(table_kwarg.partition("=")[2])
+        monkeypatch.chdir(table.parent)
+        table_kwarg, log_dir = f"table_path=./{table.name}", copy
+    elif route == "symlink":
+        log_dir = tmp_path / "link"
+        log_dir.symlink_to(copy, target_is_directory=True)
+    else:
+        log_dir = copy
+    assert main(train_argv(log_dir, table_kwarg, 144, "--resume")) == 0
+    assert [steps for steps, _ in checkpoints(copy)][-2:] == [128, 144]
+    assert REINFORCE.load(copy / "model.zip", device="cpu").num_timesteps == 144
+    config = json.loads((copy / "config.json").read_text())
+    assert [entry["total_timesteps"] for entry in config["history"]] == [64, 128, 144]
+    assert Path(config["args"]["env_kwargs"]["table_path"]).is_absolute()  # found from any folder
+
+
+def test_resume_on_another_env_says_which_env_the_run_was_trained_on(
+    resumed_run: Path, table_kwarg: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    capsys.readouterr()
+    argv = train_argv(resumed_run, table_kwarg, 256, "--resume")
+    argv[argv.index(ENV)] = "NAT-CIFAR10-v0"
+    assert main(argv) == 1
+    err = capsys.readouterr().err
+    assert (
+        "a run trained on NAT-NB201-CIFAR10-v0 (NAS-Bench-201 cells), not NAT-CIFAR10-v0 (DARTS cells)" in err
+    )
+    assert "resume it with --env-id NAT-NB201-CIFAR10-v0" in err
+    assert [steps for steps, _ in checkpoints(resumed_run)][-1] == 128
+
+
+@pytest.mark.parametrize(
+    ("extra", "cause", "fix"),
+    [
+        (
+            ["--genotype", "DARTS_V2"],
+            "the policy in {run} was trained on NAT-NB201-CIFAR10-v0 (NAS-Bench-201 cells)",
+            "or a --checkpoint of a run trained on NAT-CIFAR10-v0",
+        ),
+        (
+            ["--genotype", NB201_CELL, "--env-id", "NAT-CIFAR10-v0"],
+            "cannot act on NAT-CIFAR10-v0 (DARTS cells)",
+            "drop --env-id to use NAT-NB201-CIFAR10-v0",
+        ),
+    ],
+)
+def test_transform_with_a_run_of_the_other_space_says_what_to_pass(
+    extra: list[str], cause: str, fix: str, resumed_run: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    capsys.readouterr()
+    assert main(["transform", "--checkpoint", str(resumed_run), *extra]) == 1
+    err = capsys.readouterr().err
+    assert cause.format(run=resumed_run) in err
+    assert fix in err
+    assert "state_dict" not in err
+
+
+def test_transform_of_a_genotype_of_the_other_space_says_which_env_to_pass(
+    table_kwarg: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    argv = ["transform", "--genotype", "DARTS_V2", "--env-id", ENV, "--env-kwargs", table_kwarg]
+    assert main(argv) == 1
+    err = capsys.readouterr().err
+    assert "the genotype is made of DARTS cells but NAT-NB201-CIFAR10-v0 (NAS-Bench-201 cells)" in err
+    assert "pass --env-id NAT-CIFAR10-v0" in err
+
+
+def test_a_darts_run_given_nas_bench_201_cells_says_what_to_pass(
+    tmp_path: Path, table_kwarg: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    run = tmp_path / "darts_run"  # all that the checks before loading read of a NAT-CIFAR10-v0 run
+    run.mkdir()
+    args = {
+        "env_id": "NAT-CIFAR10-v0",
+        "algo": "reinforce",
+        "policy": "gcn",
+        "env_kwargs": {"preset": "tiny"},
+    }
+    (run / "config.json").write_text(json.dumps({"args": args}))
+    (run / "model.zip").write_bytes(b"")
+    assert main(["transform", "--genotype", NB201_CELL, "--checkpoint", str(run)]) == 1
+    err = capsys.readouterr().err
+    assert f"the policy in {run} was trained on NAT-CIFAR10-v0 (DARTS cells)" in err
+    assert "pass a genotype of DARTS cells, or a --checkpoint of a run trained on NAT-NB201-CIFAR10-v0" in err
+    assert main(train_argv(run, table_kwarg, 64, "--resume")) == 1
+    assert "resume it with --env-id NAT-CIFAR10-v0" in capsys.readouterr().err

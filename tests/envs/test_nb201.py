@@ -97,6 +97,21 @@ def test_missing_table_error_names_the_variable(tmp_path: Path, monkeypatch: pyt
         gym.make("NAT-NB201-CIFAR10-v0", table_path=str(tmp_path / "absent.csv"))
 
 
+def test_an_argument_the_exact_env_does_not_take_names_the_accepted_ones(any_table: Path) -> None:
+    with pytest.raises(TypeError) as raised:
+        gym.make("NAT-NB201-CIFAR10-v0", table_path=str(any_table), preset="tiny")
+    message = str(raised.value)
+    assert message.startswith("NAT-NB201-CIFAR10-v0 takes no argument 'preset'; it accepts: epochs, inputs,")
+    assert "table_path" in message
+    assert "'preset' is an argument of NAT-CIFAR10-v0, NAT-NB201-Supernet-CIFAR10-v0" in message
+
+
+def test_an_unknown_genotype_name_in_reset_suggests_the_closest(any_table: Path) -> None:
+    env = gym.make("NAT-NB201-CIFAR10-v0", table_path=str(any_table))
+    with pytest.raises(ValueError, match="unknown genotype 'DARTS_V3' \\(did you mean DARTS_V2"):
+        env.reset(options={"genotype": "DARTS_V3"})
+
+
 def test_vector_env_matches_single_env(any_table: Path) -> None:
     vec = NB201VecEnv(8, table_path=str(any_table), seed=0)
     observations = vec.reset()

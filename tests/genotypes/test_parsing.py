@@ -112,9 +112,40 @@ def test_malformed_text(text: str, message: str) -> None:
         parse(text)
 
 
-def test_unknown_name() -> None:
-    with pytest.raises(KeyError, match="unknown genotype 'DARTS_V9'"):
+def test_unknown_name_suggests_the_closest_and_lists_the_known_names_sorted() -> None:
+    with pytest.raises(KeyError, match="unknown genotype 'DARTS_V9'") as raised:
         genotypes.get("DARTS_V9")
+    message = str(raised.value)
+    assert "did you mean DARTS_V2" in message
+    listed = message.split("known genotypes: ")[1].split(", ")
+    assert listed == sorted(genotypes.names())
+
+
+def test_resolve_gives_the_same_message_for_an_unknown_name() -> None:
+    with pytest.raises(genotypes.UnknownGenotypeError) as by_name:
+        genotypes.get("DARTS_V3")
+    with pytest.raises(ValueError, match="DARTS_V3") as resolved:
+        genotypes.resolve("DARTS_V3")
+    assert str(resolved.value) == str(by_name.value)
+    assert "did you mean DARTS_V2" in str(resolved.value)
+
+
+def test_nb201_string_without_outer_bars_names_the_expected_form() -> None:
+    cell = "|nor_conv_3x3~0|+|none~0|none~1|+|skip_connect~0|avg_pool_3x3~1|none~2|"
+    for text in (cell[1:-1], cell[:-1]):
+        with pytest.raises(ValueError, match="lacks its outer bars") as raised:
+            parse(text)
+        assert "|op~0|+|op~0|op~1|+|op~0|op~1|op~2|" in str(raised.value)
+
+
+def test_nb201_op_typo_lists_only_the_nb201_ops() -> None:
+    with pytest.raises(ValueError, match="node 1") as raised:
+        parse("|nor_conv3x3~0|+|none~0|none~1|+|skip_connect~0|avg_pool_3x3~1|none~2|")
+    message = str(raised.value)
+    assert "unknown op 'nor_conv3x3'" in message
+    assert "did you mean nor_conv_3x3" in message
+    assert message.endswith("NAS-Bench-201 ops: avg_pool_3x3, none, nor_conv_1x1, nor_conv_3x3, skip_connect")
+    assert "sep_conv" not in message
 
 
 def test_resolve_accepts_all_forms() -> None:

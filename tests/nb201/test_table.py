@@ -207,6 +207,19 @@ def test_no_path_and_no_variable(monkeypatch: pytest.MonkeyPatch) -> None:
     assert "table_path" in str(error.value)
 
 
+@pytest.mark.parametrize("given", [False, True])
+def test_missing_table_says_how_to_build_one_and_where_the_archive_is(
+    given: bool, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv(ENV_VAR, raising=False)
+    with pytest.raises(TableNotFoundError) as error:
+        NB201Table.load(tmp_path / "absent.csv" if given else None)
+    message = str(error.value)
+    assert "`nat table build NATS-tss-v1_0-3ffb9-simple/ table.csv`" in message
+    assert "NATS-Bench's repository, github.com/D-X-Y/NATS-Bench" in message
+    assert "nat_env.nb201.convert" not in message
+
+
 def test_path_from_variable(monkeypatch: pytest.MonkeyPatch, small_table_path: Path) -> None:
     monkeypatch.setenv(ENV_VAR, str(small_table_path))
     table = NB201Table.load(allow_partial=True)
