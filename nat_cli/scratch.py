@@ -16,11 +16,11 @@ import argparse
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from nat_cli.arguments import add_arguments, plain, positive_int
-from nat_cli.arguments import from_namespace as dataclass_from_namespace
 from nat_cli.cost import describe, format_cost
 from nat_cli.genotype_spec import load_genotype
 from nat_env.cost import Cost
+from nat_env.flags import add_arguments, plain, positive_int
+from nat_env.flags import from_namespace as dataclass_from_namespace
 from nat_env.scratch import preset, train_from_scratch
 from nat_env.scratch.run_folder import RESULTS
 
