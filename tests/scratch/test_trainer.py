@@ -55,7 +55,7 @@ def test_tiny_preset_learns_generated_images(fake_arrays: ImageArrays, tmp_path:
     written = json.loads((tmp_path / "results.json").read_text())
     assert written["result"]["test_accuracy"] == result.test_accuracy
     assert written["signature"]["protocol"]["name"] == "tiny"
-    assert written["versions"]["torch"] != "absent"
+    assert written["provenance"]["versions"]["torch"] != "absent"
     cost = count("DARTS_V2", layers=5, channels=8)
     assert (result.params, result.madds) == (cost.params, cost.madds)
     assert not list(tmp_path.glob(".*partial"))
