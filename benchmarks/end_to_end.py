@@ -2,7 +2,7 @@
 
 For each warm-up budget the supernet of ``NAT-NB201-Supernet-CIFAR10-v0`` scores every cell once (its
 fixed-window rewards are remembered), a learner (REINFORCE + GCN by default) trains on those rewards for
-``total_timesteps`` episodes per seed, and ``n_eval`` held-out input cells (the agents benchmark's, drawn
+``total_timesteps`` episodes per seed, and ``n_eval`` held-out input cells (the learners benchmark's, drawn
 by the env's own sampler) are rewritten with Maximum and with Sampling (``k`` samples, chosen by the
 *supernet*). Every α is scored by the table's 200-epoch **test** gain over β, as a fraction of the
 oracle's (the best rewrite by the table's validation accuracy). Rows beside the learner:

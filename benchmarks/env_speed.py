@@ -23,7 +23,7 @@ from nat_env.flags import parse_dataclass
 
 @dataclass
 class Args:
-    """Configuration of the speed benchmark."""
+    """Configuration of the env_speed benchmark."""
 
     table: str | None = None
     """The compact NAS-Bench-201 CSV (default: ``NAT_NB201_TABLE``)."""

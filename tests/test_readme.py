@@ -46,3 +46,14 @@ def test_every_path_of_the_readme_exists() -> None:
     missing = [name for name in named if "STUDY" not in name and not (ROOT / name).exists()]
     assert named
     assert not missing, f"README.md names paths that do not exist: {missing}"
+
+
+def test_the_folder_map_names_every_module_of_nat_env() -> None:
+    readme = (ROOT / "README.md").read_text()
+    parts = [
+        f"nat_env/{path.name}/" if path.is_dir() else f"nat_env/{path.name}"
+        for path in (ROOT / "nat_env").iterdir()
+        if (path.suffix == ".py" and path.name != "__init__.py") or (path / "__init__.py").exists()
+    ]
+    missing = [part for part in parts if f"`{part}`" not in readme]
+    assert not missing, f"README.md's folder map does not name {missing}"
