@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The `short` preset of `nat scratch` on one pair on a GPU: DARTS_V2 and NAT_DARTS, seed 0, one after the
-# other, through benchmarks.scratch_pairs (prepared, not yet run: its cost on a GPU is unmeasured).
+# other, through benchmarks.scratch (prepared, not yet run: its cost on a GPU is unmeasured).
 #
 # short = DARTS' protocol in its 8-cell, 16-channel search network for 20 epochs on all 50,000 training
 # images (batch 96, SGD 0.025 cosine, drop-path 0.2, auxiliary 0.4, cutout 16, clip 5), tested once on all
@@ -27,6 +27,6 @@ fi
 python3 -c "import torch, sys; sys.exit(0 if torch.cuda.is_available() else 'gpu_scratch_short.sh: no CUDA device')"
 nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv,noheader || true
 export PYTHONUNBUFFERED=1
-timeout "${TIME_LIMIT:-570}" python3 -m benchmarks.scratch_pairs \
+timeout "${TIME_LIMIT:-570}" python3 -m benchmarks.scratch \
     --preset short --device cuda --cells DARTS_V2 --ours "" --seeds 0 \
-    --runs-dir "${RUNS_DIR:-runs/scratch_pairs}" --out "${OUT_FILE:-scratch/short_gpu.json}"
+    --runs-dir "${RUNS_DIR:-runs/scratch}" --out "${OUT_FILE:-scratch/short_gpu.json}"

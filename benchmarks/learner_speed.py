@@ -31,9 +31,8 @@ from stable_baselines3.common.base_class import BaseAlgorithm
 import nat_env  # noqa: F401 - registers the env ids
 from agents.zoo import make_learner
 from benchmarks.common import report
-from benchmarks.common.learner_report import output_path
-from nat_cli.arguments import parse_dataclass
 from nat_cli.train import TrainArgs
+from nat_env.flags import parse_dataclass
 
 ENV_ID = TrainArgs.env_id
 """The env of ``nat train``'s defaults."""
@@ -236,7 +235,7 @@ def main(argv: list[str] | None = None) -> None:
             f"(gym.make {passes['make_ms']:.0f} ms)"
         )
     print(", ".join(f"{key} {value:.2f}" for key, value in ratios.items()))
-    path = output_path(args.out, ".json", "_smoke" if args.smoke else "")
+    path = report.output_path(args.out, ".json", "_smoke" if args.smoke else "")
     print(f"wrote {report.write(path, args, results)}")
 
 

@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from benchmarks.common import report
-from nat_cli.arguments import parse_dataclass
+from nat_env.flags import parse_dataclass
 from nat_env.supernet.checkpoint import read_config
 
 

@@ -21,8 +21,8 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as folder:
         out = Path(folder)
         if os.environ.get("NAT_NB201_TABLE"):
-            script("nb201_reference").main(["--out", str(out / "reference.json")])
-            script("nb201_speed").main(
+            script("reference").main(["--out", str(out / "reference.json")])
+            script("env_speed").main(
                 [
                     "--out",
                     str(out / "speed.json"),
@@ -34,12 +34,11 @@ def main() -> None:
                     "1",
                 ]
             )
-            script("agents_nb201").main(["--smoke", "--out", str(out / "agents.json")])
+            script("learners").main(["--smoke", "--out", str(out / "agents.json")])
             script("learner_speed").main(["--smoke", "--out", str(out / "learner_speed.json")])
-            script("stats_agreement").main(["--smoke", "--out", str(out / "stats_agreement.json")])
             if os.environ.get("NAT_CIFAR10_ARCHIVE"):
                 variants = ["--variants", "sampler=mixture,archs_per_step=2+lr_scaling=sqrt"]
-                script("supernet_fidelity").main(["--smoke", *variants, "--out", str(out / "fidelity.json")])
+                script("fidelity").main(["--smoke", *variants, "--out", str(out / "fidelity.json")])
                 script("end_to_end").main(["--smoke", "--out", str(out / "end_to_end.json")])
         else:
             print("NAT_NB201_TABLE is not set: skipping the NAS-Bench-201 benchmarks")
@@ -58,8 +57,8 @@ def main() -> None:
             ]
         )
         if os.environ.get("NAT_CIFAR10_ARCHIVE"):
-            script("published_cells").main(["--smoke", "--out", str(out / "published.json")])
-            script("scratch_pairs").main(
+            script("published").main(["--smoke", "--out", str(out / "published.json")])
+            script("scratch").main(
                 ["--smoke", "--runs-dir", str(out / "scratch"), "--out", str(out / "scratch.json")]
             )
             script("pretrain_scaling").main(["--smoke", "--out", str(out / "scaling.json")])

@@ -28,8 +28,8 @@ from torch.profiler import ProfilerActivity, profile
 
 from benchmarks.common.report import markdown_table, write
 from benchmarks.common.supernet_timing import data_and_supernet, reward_calls
-from nat_cli.arguments import parse_dataclass
 from nat_env.data import CifarData
+from nat_env.flags import parse_dataclass
 from nat_env.supernet.evaluator import SupernetEvaluator
 from nat_env.supernet.model import Supernet
 from nat_env.supernet.options import FastOptions

@@ -46,11 +46,11 @@ from benchmarks.common.supernet_timing import (
     spread,
     sync,
 )
-from nat_cli.arguments import parse_dataclass
 from nat_env import transitions as _transitions
 from nat_env.data import CifarData
 from nat_env.encoding import GraphEncoder
 from nat_env.envs.cifar10 import Cifar10Env
+from nat_env.flags import parse_dataclass
 from nat_env.sampler import GenotypeSampler
 from nat_env.supernet.evaluator import SupernetEvaluator
 from nat_env.supernet.model import Supernet

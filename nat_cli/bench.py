@@ -1,6 +1,6 @@
 """``nat bench NAME [ARGS...]``: run a benchmark script of :mod:`benchmarks` with its own flags.
 
-``nat bench agents --smoke`` is ``python -m benchmarks.agents_nb201 --smoke``; ``nat bench NAME --help``
+``nat bench learners --smoke`` is ``python -m benchmarks.learners --smoke``; ``nat bench NAME --help``
 shows the benchmark's flags.
 """
 
@@ -12,31 +12,31 @@ import inspect
 import sys
 from dataclasses import dataclass, field
 
-from nat_cli.arguments import add_arguments, plain
-from nat_cli.arguments import from_namespace as dataclass_from_namespace
+from nat_env.flags import add_arguments, plain
+from nat_env.flags import from_namespace as dataclass_from_namespace
 
-BENCHMARKS = {
-    "reference": "benchmarks.nb201_reference",
-    "speed": "benchmarks.nb201_speed",
-    "learner_speed": "benchmarks.learner_speed",
-    "agents": "benchmarks.agents_nb201",
-    "supernet": "benchmarks.supernet_speed",
-    "profile": "benchmarks.supernet_profile",
-    "fidelity": "benchmarks.supernet_fidelity",
-    "published": "benchmarks.published_cells",
-    "scratch": "benchmarks.scratch_pairs",
-    "end_to_end": "benchmarks.end_to_end",
-    "scaling": "benchmarks.pretrain_scaling",
-}
-"""Benchmark names and their modules."""
+BENCHMARKS = (
+    "reference",
+    "env_speed",
+    "learner_speed",
+    "learners",
+    "supernet_speed",
+    "supernet_profile",
+    "fidelity",
+    "published",
+    "scratch",
+    "end_to_end",
+    "pretrain_scaling",
+)
+"""The studies: ``nat bench NAME`` runs ``benchmarks/NAME.py``, which writes to ``benchmarks/results/NAME/``."""
 
 
 @dataclass
 class BenchArgs:
     """Configuration of ``nat bench``."""
 
-    name: str = field(metadata={"positional": True, "choices": tuple(BENCHMARKS)})
-    """The benchmark: reference (NB201 oracle / random / keep), speed (NB201 env steps per second), learner_speed (nat train's learner, policy forward and env steps beside PPO on CartPole), agents (learners vs the oracle), supernet (supernet training and reward speed), profile (where a reward pass spends its time), fidelity (supernet vs NAS-Bench-201 ranking), published (published cells through the supernet env), scratch (published pairs trained from scratch over seeds), end_to_end (a learner trained on supernet rewards, scored by the table) or scaling (supernet pre-training on 1 vs N processes)."""
+    name: str = field(metadata={"positional": True, "choices": BENCHMARKS})
+    """The benchmark: reference (NB201 oracle / random / keep), env_speed (NB201 env steps per second), learner_speed (nat train's learner, policy forward and env steps beside PPO on CartPole), learners (learners vs the oracle), supernet_speed (supernet training and reward speed), supernet_profile (where a reward pass spends its time), fidelity (supernet vs NAS-Bench-201 ranking), published (published cells through the supernet env), scratch (published pairs trained from scratch over seeds), end_to_end (a learner trained on supernet rewards, scored by the table) or pretrain_scaling (supernet pre-training on 1 vs N processes)."""
     args: list[str] = field(default_factory=list, metadata={"positional": True, "nargs": argparse.REMAINDER})
     """Flags passed on to the benchmark (see nat bench NAME --help)."""
 
@@ -57,7 +57,7 @@ def from_namespace(namespace: argparse.Namespace) -> BenchArgs:
 
 def run(args: BenchArgs) -> int:
     """Run the benchmark's ``main``; its exit status (0 when it returns nothing)."""
-    module = importlib.import_module(BENCHMARKS[args.name])
+    module = importlib.import_module(f"benchmarks.{args.name}")
     entry = module.main
     # The benchmark's parser names itself after argv[0]; those without an argv parameter read sys.argv.
     saved = sys.argv

@@ -6,10 +6,10 @@ import argparse
 from dataclasses import dataclass, field
 from typing import Literal
 
-from nat_cli.arguments import add_arguments, plain
-from nat_cli.arguments import from_namespace as dataclass_from_namespace
 from nat_cli.genotype_spec import load_genotype
 from nat_env.cost import Cost, count
+from nat_env.flags import add_arguments, plain
+from nat_env.flags import from_namespace as dataclass_from_namespace
 from nat_env.genotypes import Genotype
 
 

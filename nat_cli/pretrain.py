@@ -19,9 +19,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from nat_cli.arguments import add_arguments, plain, positive_int
-from nat_cli.arguments import from_namespace as dataclass_from_namespace
 from nat_env.envs import SUPERNET_IDS
+from nat_env.flags import add_arguments, plain, positive_int
+from nat_env.flags import from_namespace as dataclass_from_namespace
 from nat_env.records import provenance
 from nat_env.supernet.checkpoint import save_checkpoint
 from nat_env.supernet.distributed import finish, init_from_environment

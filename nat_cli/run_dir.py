@@ -6,7 +6,6 @@ either the previous or the new version of a file, never half of one.
 
 from __future__ import annotations
 
-import json
 import os
 import re
 import sys
@@ -14,8 +13,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from nat_cli import CommandError
-from nat_env.records import provenance
+from nat_env.records import provenance, read_json
 
 CONFIG = "config.json"
 """The run's configuration (arguments and versions)."""
@@ -60,16 +58,9 @@ def read_config(log_dir: str | Path) -> dict[str, Any] | None:
     """The ``config.json`` of a run folder, or ``None`` if it has none.
 
     Raises:
-        CommandError: for an unreadable file.
+        RecordError: for an unreadable file.
     """
-    path = Path(log_dir) / CONFIG
-    if not path.exists():
-        return None
-    try:
-        data: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, json.JSONDecodeError) as error:
-        raise CommandError(f"cannot read {path}: {error}") from None
-    return data
+    return read_json(Path(log_dir) / CONFIG)
 
 
 def config_record(args: dict[str, Any], history: list[dict[str, Any]] | None = None) -> dict[str, Any]:

@@ -2,8 +2,9 @@
 
 This is how the NAT paper compares β and α (its Tables 1-3): the cell in the standard network, trained
 from scratch, scored once on the CIFAR-10 test set. NAS-Bench-201 cells train in that benchmark's network
-with its protocol. Presets: darts (the published protocol: DARTS' 600 epochs, or NAS-Bench-201's 200),
-short (a few GPU minutes, unmeasured), tiny (a few CPU minutes: a pipeline check, not evidence).
+with its protocol. Presets: the space's published protocol by default (darts: DARTS' 600 epochs; nb201:
+NAS-Bench-201's 200), short (a few GPU minutes, unmeasured), tiny (a few CPU minutes: a pipeline check,
+not evidence).
 
 The run folder (``--log-dir``) receives ``config.json``, ``checkpoint.pt`` (after every epoch) and
 ``results.json`` (test accuracy, parameters, multiply-adds, configuration, versions). ``--resume``
@@ -16,11 +17,11 @@ import argparse
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from nat_cli.arguments import add_arguments, plain, positive_int
-from nat_cli.arguments import from_namespace as dataclass_from_namespace
 from nat_cli.cost import describe, format_cost
 from nat_cli.genotype_spec import load_genotype
 from nat_env.cost import Cost
+from nat_env.flags import add_arguments, plain, positive_int
+from nat_env.flags import from_namespace as dataclass_from_namespace
 from nat_env.scratch import preset, train_from_scratch
 from nat_env.scratch.run_folder import RESULTS
 
@@ -31,8 +32,8 @@ class ScratchArgs:
 
     genotype: str
     """A published name (DARTS_V2, NAT_DARTS), DARTS or NAS-Bench-201 text, or a file holding either."""
-    preset: str = "darts"
-    """Protocol: darts (the paper's, 600 epochs; NAS-Bench-201 cells: 200), short (a few GPU minutes), or tiny (a few CPU minutes: a pipeline check, not evidence)."""
+    preset: str | None = None
+    """Protocol: the genotype's space's published one by default (darts: DARTS' 600 epochs; nb201: NAS-Bench-201's 200), short (a few GPU minutes), or tiny (a few CPU minutes: a pipeline check, not evidence)."""
     epochs: int | None = field(default=None, metadata={"type": positive_int})
     """Override the preset's epochs (the cosine and drop-path schedules stretch with it)."""
     seed: int = 0

@@ -7,8 +7,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from nat_cli import CommandError
-from nat_cli.arguments import add_arguments, plain, positive_int
-from nat_cli.arguments import from_namespace as dataclass_from_namespace
+from nat_env.flags import add_arguments, plain, positive_int
+from nat_env.flags import from_namespace as dataclass_from_namespace
 from nat_env.nb201.convert import convert
 
 

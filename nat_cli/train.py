@@ -39,8 +39,6 @@ from agents.zoo import (
     policy_class,
 )
 from nat_cli import CommandError
-from nat_cli.arguments import add_arguments, non_negative_int, plain, positive_int
-from nat_cli.arguments import from_namespace as dataclass_from_namespace
 from nat_cli.callbacks import CheckpointCallback, PlainProgressCallback, save_model
 from nat_cli.logs import make_logger, truncate_progress
 from nat_cli.run_dir import (
@@ -54,6 +52,8 @@ from nat_cli.run_dir import (
     read_config,
 )
 from nat_env.envs import with_space
+from nat_env.flags import add_arguments, non_negative_int, plain, positive_int
+from nat_env.flags import from_namespace as dataclass_from_namespace
 from nat_env.records import config_differences, write_json
 
 MAY_CHANGE_ON_RESUME = ("total_timesteps", "resume", "progress", "n_eval", "eval_seed", "k", "log_dir")

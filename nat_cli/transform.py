@@ -19,14 +19,14 @@ from agents.evaluation import describe_evaluator, transform_env
 from agents.inference import Predictor, TransformResult
 from agents.zoo import ALGORITHMS, LearnerError, load_learner
 from nat_cli import CommandError
-from nat_cli.arguments import add_arguments, plain, positive_int
-from nat_cli.arguments import from_namespace as dataclass_from_namespace
 from nat_cli.cost import describe
 from nat_cli.genotype_spec import load_genotype
 from nat_cli.run_dir import FINAL_MODEL, latest_checkpoint, read_config
 from nat_cli.train import learner_of, make_env, policy_name
 from nat_env.cost import Cost, count
 from nat_env.envs import SPACE_NAMES, cell_space, with_space
+from nat_env.flags import add_arguments, plain, positive_int
+from nat_env.flags import from_namespace as dataclass_from_namespace
 from nat_env.genotypes import Genotype
 from nat_env.render import render_diff
 

@@ -5,8 +5,8 @@ results) goes through :func:`atomic_file`: a temporary file beside the target, t
 an interrupted or failed write leaves the previous version or the new one, never half of one; a failed
 write raises :class:`WriteError`, which names the file. A cache entry is read through
 :func:`load_cache`, which sets a damaged entry aside so that it is rebuilt. Every record of a
-result carries :func:`provenance` (machine, versions, commit), and a run that continues an earlier one
-compares configurations with :func:`config_differences`.
+result carries :func:`provenance` (machine, versions, commit), :func:`read_json` reads a record back, and
+a run that continues an earlier one compares configurations with :func:`config_differences`.
 """
 
 from __future__ import annotations
@@ -53,6 +53,10 @@ class WriteError(OSError):
 
 class CacheWarning(UserWarning):
     """A cache entry did not load: it was set aside (renamed ``*.corrupt``) and is rebuilt."""
+
+
+class RecordError(ValueError):
+    """A record on disk that cannot be read; the message names the file and the cause."""
 
 
 @contextmanager
@@ -147,6 +151,22 @@ def write_json(path: str | os.PathLike[str], data: Any, sort_keys: bool = True) 
     return Path(path)
 
 
+def read_json(path: str | os.PathLike[str]) -> dict[str, Any] | None:
+    """A JSON record, or ``None`` where the file does not exist.
+
+    Raises:
+        RecordError: for a file that cannot be read or is not JSON.
+    """
+    target = Path(path)
+    if not target.exists():
+        return None
+    try:
+        data: dict[str, Any] = json.loads(target.read_text(encoding="utf-8"))
+    except (OSError, json.JSONDecodeError) as error:
+        raise RecordError(f"cannot read {target}: {error}") from None
+    return data
+
+
 def versions() -> dict[str, str]:
     """Versions of Python and of the installed packages that shape a result (``absent`` if missing)."""
     found = {"python": platform.python_version()}
@@ -195,8 +215,8 @@ def config_differences(
         defaults: values of settings missing from either side; without it a missing setting differs
             from any value but ``None``.
     """
-    old, new = _plain(saved), _plain(current)
-    fallback = _plain(defaults or {})
+    old, new = plain(saved), plain(current)
+    fallback = plain(defaults or {})
     names = sorted((set(old) | set(new)) - set(free))
     return [
         f"{name}: {old.get(name, fallback.get(name))!r} -> {new.get(name, fallback.get(name))!r}"
@@ -205,9 +225,22 @@ def config_differences(
     ]
 
 
-def _plain(config: Mapping[str, Any]) -> dict[str, Any]:
+def plain(config: Mapping[str, Any]) -> dict[str, Any]:
+    """A configuration as JSON gives it back (tuples become lists, other values text), so a saved and a
+    new one compare equal."""
     result: dict[str, Any] = json.loads(json.dumps(dict(config), sort_keys=True, default=str))
     return result
+
+
+def flatten(config: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
+    """Nested settings as one mapping with dotted names (``protocol.epochs``), for readable differences."""
+    flat: dict[str, Any] = {}
+    for key, value in config.items():
+        if isinstance(value, Mapping):
+            flat.update(flatten(value, f"{prefix}{key}."))
+        else:
+            flat[f"{prefix}{key}"] = value
+    return flat
 
 
 def _cpu_name() -> str:

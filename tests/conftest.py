@@ -25,6 +25,26 @@ def shared_file(env_var: str, relative: str) -> Path | None:
     return path if path.exists() else None
 
 
+def shared_or_skip(env_var: str, relative: str, absent: str) -> Path:
+    """:func:`shared_file`, or skip the test with ``absent`` and where to put the data."""
+    path = shared_file(env_var, relative)
+    if path is None:
+        pytest.skip(f"{absent}: set {env_var} or put ../shared/{relative} beside the repo")
+    return path
+
+
+@pytest.fixture
+def one_thread() -> Iterator[None]:
+    """Torch on one thread for one test: two threads contend on two shared cores, and bitwise-equal
+    resumes need the same thread count in both sessions."""
+    import torch
+
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)
+
+
 @pytest.fixture(scope="module")
 def one_torch_thread() -> Iterator[None]:
     """Torch on one thread for a module of supernet tests, and the process-wide supernets forgotten after.
@@ -62,12 +82,9 @@ def reference_genotypes_json() -> Path:
 @pytest.fixture(scope="session")
 def real_table() -> Path:
     """The real NAS-Bench-201 compact table (``NAT_NB201_TABLE`` or ``../shared``), else skip."""
-    path = shared_file("NAT_NB201_TABLE", "data/nb201/nb201_tss_accuracies.csv")
-    if path is None:
-        pytest.skip(
-            "the NAS-Bench-201 table is absent: set NAT_NB201_TABLE or put ../shared/data beside the repo"
-        )
-    return path
+    return shared_or_skip(
+        "NAT_NB201_TABLE", "data/nb201/nb201_tss_accuracies.csv", "the NAS-Bench-201 table is absent"
+    )
 
 
 @pytest.fixture(scope="session")

@@ -33,3 +33,33 @@ def test_readme_example_runs(index: int, real_table: Path, monkeypatch: pytest.M
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         exec(compile(block, f"example {index}", "exec"), {})
+
+
+@pytest.mark.parametrize(
+    "document", ["README.md", "benchmarks/README.md", "docs/background.md", "docs/policies.md", "docs/clients.md"]
+)
+def test_every_link_points_at_a_file_of_the_tree(document: str) -> None:
+    path = ROOT / document
+    targets = re.findall(r"\]\(([^)#\s]+)", path.read_text())
+    missing = [t for t in targets if "://" not in t and not (path.parent / t).exists()]
+    assert not missing, f"{document} links to files that do not exist: {missing}"
+
+
+def test_every_path_of_the_readme_exists() -> None:
+    named = re.findall(
+        r"`((?:nat_env|agents|nat_cli|benchmarks|tests|docs)/[\w./-]*)`", (ROOT / "README.md").read_text()
+    )
+    missing = [name for name in named if "STUDY" not in name and not (ROOT / name).exists()]
+    assert named
+    assert not missing, f"README.md names paths that do not exist: {missing}"
+
+
+def test_the_folder_map_names_every_module_of_nat_env() -> None:
+    readme = (ROOT / "README.md").read_text()
+    parts = [
+        f"nat_env/{path.name}/" if path.is_dir() else f"nat_env/{path.name}"
+        for path in (ROOT / "nat_env").iterdir()
+        if (path.suffix == ".py" and path.name != "__init__.py") or (path / "__init__.py").exists()
+    ]
+    missing = [part for part in parts if f"`{part}`" not in readme]
+    assert not missing, f"README.md's folder map does not name {missing}"

@@ -32,7 +32,7 @@ from multiprocessing import get_context
 from pathlib import Path
 from typing import Any
 
-from nat_cli.arguments import positive_int
+from nat_env.flags import positive_int
 from nat_env.records import atomic_file
 
 BACKENDS = ("local", "ray")

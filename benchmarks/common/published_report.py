@@ -1,4 +1,4 @@
-"""Data and tables of the published-cells benchmark (``benchmarks/published_cells.py``): the authors'
+"""Data and tables of the published-cells benchmark (``benchmarks/published.py``): the authors'
 transformations, the paper's accuracies, the mean changes and the Markdown table."""
 
 from __future__ import annotations

@@ -41,6 +41,12 @@ def resolve(path: str | Path) -> Path:
     return target if target.is_absolute() else RESULTS / target
 
 
+def output_path(out: str, suffix: str, stem_suffix: str = "") -> Path:
+    """A result path beside ``out`` (resolved as :func:`write` does) with another suffix."""
+    target = resolve(out)
+    return target.with_name(target.stem + stem_suffix + suffix)
+
+
 def plain(config: Any) -> dict[str, Any]:
     """A configuration dataclass as JSON gives it back (tuples become lists), for comparisons."""
     data: dict[str, Any] = json.loads(json.dumps(dataclasses.asdict(config), default=str))

@@ -13,12 +13,13 @@ Precipice"), the IQM is the mean of the middle 50 % of the scores and intervals 
   independently, cells. rliable's stratified bootstrap holds the tasks (cells) fixed, or with
   ``task_bootstrap=True`` resamples them too, but either way draws a fresh seed for every cell: right where
   each task has runs of its own, not here where one seed's policy scores every cell. Measured on 5 seeds ×
-  1,000 cells of test gains (``stats/agreement.json``, :mod:`benchmarks.stats_agreement`): for PPO + MLP
-  (Maximum) its interval of the mean with cells fixed is 0.083 points wide against 0.472 for the seed
-  bootstrap of the per-seed means (the seed effect averages out over the cells), and for the random
-  learner 1.341 against 0.582: too narrow or too wide, it measures another design. Its IQM interval with
-  cells resampled is 0.235 wide against the two-way 0.303, and takes 0.9 to 1.3 s against 0.4 to 0.5 s. rliable has no ratio of means, whose numerator and denominator
-  must share the cells drawn.
+  1,000 cells of test gains (a one-off check, ``benchmarks/stats_agreement.py`` at commit e2825cf,
+  ``benchmarks/README.md``): for PPO + MLP (Maximum) its interval of the mean with cells fixed is 0.083
+  points wide against 0.472 for the seed bootstrap of the per-seed means (the seed effect averages out over
+  the cells), and for the random learner 1.341 against 0.582: too narrow or too wide, it measures another
+  design. Its IQM interval with cells resampled is 0.235 wide against the two-way 0.303, and takes 0.9 to
+  1.3 s against 0.4 to 0.5 s. rliable has no ratio of means, whose numerator and denominator must share the
+  cells drawn.
 
 rliable draws its resamples from NumPy's global random state (``StratifiedBootstrap`` calls
 ``np.random.choice`` whatever ``random_state`` says); :func:`_seeded` seeds that state and restores the

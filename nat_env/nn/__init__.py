@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from nat_env.nn.auxiliary import AuxiliaryHeadCIFAR
 from nat_env.nn.cell import CellModule, computing_edges
-from nat_env.nn.nb201_network import NetworkNB201
+from nat_env.nn.nb201_network import NetworkNB201, ResidualReduction
 from nat_env.nn.network import (
     INPUT_SIZES,
     NUM_CLASSES,
@@ -26,6 +26,7 @@ __all__ = [
     "NetworkImageNet",
     "NetworkNB201",
     "ReLUConvBN",
+    "ResidualReduction",
     "Zero",
     "build",
     "computing_edges",

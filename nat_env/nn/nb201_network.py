@@ -17,7 +17,8 @@ from nat_env.nn.operations import ReLUConvBN
 
 
 class ResidualReduction(nn.Module):
-    """NAS-Bench-201's reduction block: a two-convolution residual block with stride 2.
+    """NAS-Bench-201's reduction block: a two-convolution residual block with stride 2, between the stages
+    of its network and of the NAS-Bench-201 supernet (:mod:`nat_env.supernet.model`).
 
     Args:
         c_in: input channels.
@@ -31,11 +32,11 @@ class ResidualReduction(nn.Module):
         super().__init__()
         self.conv_a = ReLUConvBN(c_in, c_out, 3, 2)
         self.conv_b = ReLUConvBN(c_out, c_out, 3, 1)
-        self.downsample = nn.Sequential(nn.AvgPool2d(2, 2), nn.Conv2d(c_in, c_out, 1, bias=False))
+        self.shortcut = nn.Sequential(nn.AvgPool2d(2, 2), nn.Conv2d(c_in, c_out, 1, bias=False))
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        """Residual sum of the convolutions and the pooled, projected input."""
-        return self.downsample(x) + self.conv_b(self.conv_a(x))  # type: ignore[no-any-return]
+        """``conv_b(conv_a(x)) + shortcut(x)``: the convolutions plus the pooled, projected input."""
+        return self.conv_b(self.conv_a(x)) + self.shortcut(x)  # type: ignore[no-any-return]
 
 
 class NetworkNB201(nn.Module):

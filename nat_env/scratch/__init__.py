@@ -13,13 +13,12 @@ Example:
 from __future__ import annotations
 
 from nat_env.scratch.data import ScratchData
-from nat_env.scratch.protocol import PRESET_NAMES, PRESETS, Protocol, preset
+from nat_env.scratch.protocol import PRESETS, Protocol, preset
 from nat_env.scratch.run_folder import RunFolderError
 from nat_env.scratch.trainer import EpochStats, ScratchResult, build_network, train_from_scratch
 
 __all__ = [
     "PRESETS",
-    "PRESET_NAMES",
     "EpochStats",
     "Protocol",
     "RunFolderError",

@@ -7,10 +7,10 @@ The data flow runs genotype → a :class:`Protocol` (network size, optimiser, sc
 NAS-Bench-201 cell is trained in that benchmark's network with its protocol instead (Dong & Yang, 2020),
 so its accuracy can be set beside the table's.
 
-Presets, each with a DARTS-space and a NAS-Bench-201 variant (:func:`preset` picks by the genotype's
-space):
+Presets (:mod:`nat_env.presets`), one family per genotype space (:func:`preset` picks by the genotype's
+space); each space's published protocol is named after it:
 
-* ``darts``: the published protocol: DARTS' for DARTS cells, NAS-Bench-201's 200 epochs for its cells.
+* ``darts``: DARTS' protocol, for DARTS cells; ``nb201``: NAS-Bench-201's 200 epochs, for its cells.
 * ``short``: a few GPU minutes per run (not measured here): DARTS' protocol in its search-phase network
   (8 cells, 16 channels) for 20 epochs; NAS-Bench-201's own 12-epoch protocol.
 * ``tiny``: a CPU pipeline check of a few minutes: 5 cells of 8 channels (NAS-Bench-201: one cell per
@@ -20,15 +20,13 @@ space):
 
 from __future__ import annotations
 
-import dataclasses
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Literal
 
-Space = Literal["darts", "nb201"]
+from nat_env.presets import Presets
 
-PRESET_NAMES: tuple[str, ...] = ("darts", "short", "tiny")
-"""The named presets, in decreasing cost."""
+Space = Literal["darts", "nb201"]
 
 
 @dataclass(frozen=True)
@@ -40,7 +38,7 @@ class Protocol:
     """
 
     name: str
-    """The preset it came from (``darts``, ``short``, ``tiny``), recorded with every result."""
+    """The preset it came from (``darts`` or ``nb201``, ``short``, ``tiny``), recorded with every result."""
     space: Space
     """The genotypes it trains: ``darts`` (DARTS' CIFAR network) or ``nb201`` (NAS-Bench-201's network)."""
     layers: int
@@ -122,10 +120,10 @@ class Protocol:
 
     def with_epochs(self, epochs: int) -> Protocol:
         """The same protocol over another number of epochs (the schedules stretch with it)."""
-        return dataclasses.replace(self, epochs=epochs)
+        return replace(self, epochs=epochs)
 
 
-_DARTS = Protocol(
+DARTS = Protocol(
     name="darts",
     space="darts",
     layers=20,
@@ -150,8 +148,8 @@ _DARTS = Protocol(
     purpose="the paper's CIFAR-10 protocol (DARTS' evaluation: 20 cells, 36 channels, 600 epochs)",
 )
 
-_NB201 = Protocol(
-    name="darts",
+NB201 = Protocol(
+    name="nb201",
     space="nb201",
     layers=5,
     channels=16,
@@ -179,67 +177,73 @@ _TINY_PURPOSE = (
     "a CPU pipeline check of a few minutes (5,000 images of 16 px, 6 epochs): a pipeline check, not evidence"
 )
 
-PRESETS: dict[str, dict[Space, Protocol]] = {
-    "darts": {"darts": _DARTS, "nb201": _NB201},
-    "short": {
-        "darts": dataclasses.replace(
-            _DARTS,
-            name="short",
-            layers=8,
-            channels=16,
-            epochs=20,
-            purpose="a few GPU minutes (unmeasured): DARTS' protocol in its 8-cell, 16-channel search "
-            "network for 20 epochs",
-        ),
-        "nb201": dataclasses.replace(
-            _NB201,
-            name="short",
-            epochs=12,
-            purpose="NAS-Bench-201's 12-epoch protocol (its cheap 'hp=12' fidelity), a few GPU minutes "
-            "(unmeasured)",
-        ),
-    },
-    "tiny": {
-        "darts": dataclasses.replace(
-            _DARTS,
-            name="tiny",
-            layers=5,
-            channels=8,
-            epochs=6,
-            batch_size=64,
-            learning_rate=0.05,
-            drop_path=0.1,
-            cutout=8,
-            image_size=16,
-            max_train_images=5000,
-            purpose=_TINY_PURPOSE,
-        ),
-        "nb201": dataclasses.replace(
-            _NB201,
-            name="tiny",
-            layers=1,
-            channels=8,
-            epochs=6,
-            batch_size=64,
-            image_size=16,
-            max_train_images=5000,
-            purpose=_TINY_PURPOSE,
-        ),
-    },
+PRESETS: dict[Space, Presets[Protocol]] = {
+    "darts": Presets(
+        "from-scratch protocols of DARTS genotypes",
+        {
+            "darts": DARTS,
+            "short": replace(
+                DARTS,
+                name="short",
+                layers=8,
+                channels=16,
+                epochs=20,
+                purpose="a few GPU minutes (unmeasured): DARTS' protocol in its 8-cell, 16-channel search "
+                "network for 20 epochs",
+            ),
+            "tiny": replace(
+                DARTS,
+                name="tiny",
+                layers=5,
+                channels=8,
+                epochs=6,
+                batch_size=64,
+                learning_rate=0.05,
+                drop_path=0.1,
+                cutout=8,
+                image_size=16,
+                max_train_images=5000,
+                purpose=_TINY_PURPOSE,
+            ),
+        },
+    ),
+    "nb201": Presets(
+        "from-scratch protocols of NAS-Bench-201 genotypes",
+        {
+            "nb201": NB201,
+            "short": replace(
+                NB201,
+                name="short",
+                epochs=12,
+                purpose="NAS-Bench-201's 12-epoch protocol (its cheap 'hp=12' fidelity), a few GPU minutes "
+                "(unmeasured)",
+            ),
+            "tiny": replace(
+                NB201,
+                name="tiny",
+                layers=1,
+                channels=8,
+                epochs=6,
+                batch_size=64,
+                image_size=16,
+                max_train_images=5000,
+                purpose=_TINY_PURPOSE,
+            ),
+        },
+    ),
 }
-"""Each preset's protocol for DARTS and for NAS-Bench-201 genotypes."""
+"""Each space's protocols by name."""
 
 
-def preset(name: str, space: Space = "darts") -> Protocol:
-    """A named preset for genotypes of a space.
+def preset(name: str | None = None, space: Space = "darts") -> Protocol:
+    """A named protocol for genotypes of a space.
 
     Args:
-        name: ``darts``, ``short`` or ``tiny``.
+        name: ``darts`` (DARTS genotypes) or ``nb201`` (NAS-Bench-201 genotypes), ``short`` or ``tiny``;
+            ``None``: the space's published protocol (the one named after the space).
         space: the genotype's space (``Genotype.space``).
 
     Raises:
-        ValueError: for an unknown preset name.
+        UnknownPreset: for a name the space has no protocol of; the message lists those it has.
     """
-    if name not in PRESETS:
-        raise ValueError(f"unknown preset {name!r}; known presets: {', '.join(PRESET_NAMES)}")
-    return PRESETS[name][space]
+    return PRESETS[space][space if name is None else name]

@@ -38,6 +38,7 @@ from nat_env.cost import count
 from nat_env.data import ImageArrays, load_cifar10
 from nat_env.genotypes import Genotype, resolve
 from nat_env.nn import NetworkCIFAR, NetworkImageNet, build, main_parameters
+from nat_env.records import plain, provenance, read_json, write_json
 from nat_env.scratch import run_folder
 from nat_env.scratch.data import ScratchData
 from nat_env.scratch.protocol import Protocol, preset
@@ -199,7 +200,7 @@ def train_from_scratch(
     signature["data"] = data.fingerprint
     run_folder.check_signature(folder, saved, signature)
     if saved is not None and (folder / run_folder.RESULTS).exists():
-        finished = run_folder.read_json(folder / run_folder.RESULTS)
+        finished = read_json(folder / run_folder.RESULTS)
         assert finished is not None
         logger.info("%s: already finished, nothing to do", folder)
         return ScratchResult.from_dict(finished["result"])
@@ -282,8 +283,8 @@ def _train(
         history=tuple(history),
         log_dir=str(folder),
     )
-    record = {"result": result.as_dict(), "signature": signature, "versions": run_folder.versions()}
-    run_folder.write_json(folder / run_folder.RESULTS, run_folder.plain(record))
+    record = {"result": result.as_dict(), "signature": signature, "provenance": provenance()}
+    write_json(folder / run_folder.RESULTS, plain(record))
     logger.info(
         "%s seed %d: test accuracy %.2f %% on %d images",
         genotype.name or "genotype",

@@ -17,7 +17,7 @@ from typing import Any
 
 import torch
 
-from nat_env.records import atomic_save
+from nat_env.records import atomic_save, config_differences, plain
 
 
 class CheckpointMismatch(ValueError):
@@ -46,12 +46,6 @@ def config_hash(config: Mapping[str, Any]) -> str:
     return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
-def _plain(config: Mapping[str, Any]) -> dict[str, Any]:
-    """The configuration as JSON would give it back (tuples become lists)."""
-    result: dict[str, Any] = json.loads(json.dumps(config, sort_keys=True, default=str))
-    return result
-
-
 def save_checkpoint(
     path: str | os.PathLike[str],
     state_dict: Mapping[str, Any],
@@ -69,8 +63,8 @@ def save_checkpoint(
             seconds); stored, never compared.
     """
     payload = {
-        "config_json": json.dumps(_plain(config), sort_keys=True),
-        "notes_json": json.dumps(_plain(notes or {}), sort_keys=True),
+        "config_json": json.dumps(plain(config), sort_keys=True),
+        "notes_json": json.dumps(plain(notes or {}), sort_keys=True),
         "state_dict": dict(state_dict),
     }
     atomic_save(lambda handle: torch.save(payload, handle), path)
@@ -141,21 +135,13 @@ def load_checkpoint(
 
     Raises:
         CheckpointMismatch: when the stored configuration differs; the message lists each differing key
-            with the stored and the requested value.
+            as ``key: stored -> requested``.
         UnreadableCheckpoint: for any file :func:`save_checkpoint` did not write (damaged, truncated,
             empty, compressed, a plain pickle, another object saved with ``torch.save``).
     """
     saved, _, state = _read(path, map_location)
-    skip = set(free)
-    stored = {k: v for k, v in saved.items() if k not in skip}
-    wanted = {k: v for k, v in _plain(config).items() if k not in skip}
-    if stored != wanted:
-        keys = sorted(set(stored) | set(wanted))
-        differences = [
-            f"{key}: checkpoint {stored.get(key, '<absent>')!r} vs requested {wanted.get(key, '<absent>')!r}"
-            for key in keys
-            if stored.get(key, "<absent>") != wanted.get(key, "<absent>")
-        ]
+    differences = config_differences(saved, config, free)
+    if differences:
         raise CheckpointMismatch(
             f"checkpoint {path} was written for another configuration; differing keys: "
             + "; ".join(differences)

@@ -43,7 +43,7 @@ from torch import nn
 
 from nat_env import ops as _ops
 from nat_env.genotypes import NB201_NODES, Cell, Genotype
-from nat_env.nn import FactorizedReduce, ReLUConvBN, make_op
+from nat_env.nn import FactorizedReduce, ReLUConvBN, ResidualReduction, make_op
 from nat_env.supernet.batchnorm import use_chunked_batch_norm
 
 
@@ -203,24 +203,6 @@ class NB201SupernetCell(nn.Module):
         self.edges.run(cell, states)
         out = states.get(NB201_NODES - 1)
         return out if out is not None else torch.zeros_like(x)
-
-
-class ResidualReduction(nn.Module):
-    """NAS-Bench-201's stride-2 residual block between stages.
-
-    Shapes:
-        ``(B, C_in, H, W)`` → ``(B, C_out, H/2, W/2)``.
-    """
-
-    def __init__(self, c_in: int, c_out: int) -> None:
-        super().__init__()
-        self.conv_a = ReLUConvBN(c_in, c_out, 3, 2)
-        self.conv_b = ReLUConvBN(c_out, c_out, 3, 1)
-        self.shortcut = nn.Sequential(nn.AvgPool2d(2, 2), nn.Conv2d(c_in, c_out, 1, bias=False))
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        """``conv_b(conv_a(x)) + shortcut(x)``."""
-        return self.conv_b(self.conv_a(x)) + self.shortcut(x)  # type: ignore[no-any-return]
 
 
 class Supernet(nn.Module):

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+
+from nat_env.presets import Presets
 
 
 @dataclass(frozen=True)
@@ -49,66 +51,65 @@ class Preset:
     faithful_from: int | None = None
 
 
-PRESETS: dict[str, Preset] = {
-    "paper": Preset(
-        layers=8,
-        channels=20,
-        n_nodes=4,
-        nb201_layers=5,
-        nb201_channels=16,
-        image_size=32,
-        batch_size=64,
-        max_train_images=None,
-        max_test_images=None,
-        warmup_steps=10_000,
-        reward_images=3072,
-        eval_batch_size=256,
-        online_epochs=100,
-        nb201_sampler="unique",
-    ),
-    "cpu-small": Preset(
-        layers=5,
-        channels=12,
-        n_nodes=4,
-        nb201_layers=1,
-        nb201_channels=16,
-        image_size=16,
-        batch_size=64,
-        max_train_images=20_000,
-        max_test_images=2_000,
-        warmup_steps=20_000,
-        reward_images=2048,
-        eval_batch_size=256,
-        online_epochs=100,
-        nb201_sampler="unique",
-        faithful_from=10_000,
-    ),
-    "tiny": Preset(
-        layers=3,
-        channels=8,
-        n_nodes=4,
-        nb201_layers=1,
-        nb201_channels=8,
-        image_size=16,
-        batch_size=32,
-        max_train_images=500,
-        max_test_images=200,
-        warmup_steps=30,
-        reward_images=64,
-        eval_batch_size=64,
-        online_epochs=10,
-    ),
-}
-"""The named presets."""
+PAPER = Preset(
+    layers=8,
+    channels=20,
+    n_nodes=4,
+    nb201_layers=5,
+    nb201_channels=16,
+    image_size=32,
+    batch_size=64,
+    max_train_images=None,
+    max_test_images=None,
+    warmup_steps=10_000,
+    reward_images=3072,
+    eval_batch_size=256,
+    online_epochs=100,
+    nb201_sampler="unique",
+)
+"""The paper's supernet (for a GPU), and the base of the smaller presets."""
+
+PRESETS: Presets[Preset] = Presets(
+    "supernet sizes",
+    {
+        "paper": PAPER,
+        "cpu-small": replace(
+            PAPER,
+            layers=5,
+            channels=12,
+            nb201_layers=1,
+            image_size=16,
+            max_train_images=20_000,
+            max_test_images=2_000,
+            warmup_steps=20_000,
+            reward_images=2048,
+            faithful_from=10_000,
+        ),
+        "tiny": replace(
+            PAPER,
+            layers=3,
+            channels=8,
+            nb201_layers=1,
+            nb201_channels=8,
+            image_size=16,
+            batch_size=32,
+            max_train_images=500,
+            max_test_images=200,
+            warmup_steps=30,
+            reward_images=64,
+            eval_batch_size=64,
+            online_epochs=10,
+            nb201_sampler="mixture",
+        ),
+    },
+)
+"""The named presets: the paper's, a small one for a CPU and a tiny one for tests."""
 
 
 def get_preset(name: str) -> Preset:
     """A preset by name.
 
     Raises:
-        KeyError: for an unknown name; the message lists the known ones.
+        UnknownPreset: for an unknown name; the message lists the known ones.
     """
-    try:
-        return PRESETS[name]
-    except KeyError:
-        raise KeyError(f"unknown preset {name!r}; known: {', '.join(PRESETS)}") from None
+    return PRESETS[name]

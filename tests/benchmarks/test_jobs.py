@@ -56,16 +56,16 @@ def test_the_agents_smoke_run_gives_the_same_numbers_on_ray(
     synthetic_table: Path, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
     pytest.importorskip("ray")
-    from benchmarks import agents_nb201
+    from benchmarks import learners
     from nat_env.envs.nb201 import load_table
 
     monkeypatch.setenv("NAT_NB201_TABLE", str(synthetic_table))
     load_table.cache_clear()
     found = {}
     for backend in ("local", "ray"):
-        args = agents_nb201.parse(["--smoke", "--agents", "random,reinforce-gcn", "--backend", backend])
+        args = learners.parse(["--smoke", "--agents", "random,reinforce-gcn", "--backend", backend])
         args.out = str(tmp_path / backend / "agents.json")
-        found[backend] = agents_nb201.run(args)
+        found[backend] = learners.run(args)
     local, ray = found["local"], found["ray"]
     assert local["summary"] == ray["summary"]
     for mine, theirs in zip(local["runs"], ray["runs"], strict=True):

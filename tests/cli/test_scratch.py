@@ -84,7 +84,19 @@ def test_a_used_folder_is_refused_in_one_line(
     ("change", "message"),
     [
         (["--genotype", "DARTS_V9"], "unknown genotype 'DARTS_V9' (did you mean DARTS_V2"),
-        (["--preset", "huge"], "unknown preset 'huge'; known presets: darts, short, tiny"),
+        (
+            ["--preset", "huge"],
+            "unknown preset 'huge' (from-scratch protocols of DARTS genotypes); known presets: darts, short, tiny",
+        ),
+        (
+            [
+                "--preset",
+                "darts",
+                "--genotype",
+                "|nor_conv_3x3~0|+|skip_connect~0|none~1|+|none~0|none~1|avg_pool_3x3~2|",
+            ],
+            "unknown preset 'darts' (from-scratch protocols of NAS-Bench-201 genotypes); known presets: nb201, short, tiny",
+        ),
         (["--resume"], "nothing to resume"),
         (["--archive", "absent.tar.gz"], "CIFAR-10 archive absent.tar.gz does not exist"),
     ],

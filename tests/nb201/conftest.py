@@ -9,7 +9,7 @@ import pytest
 
 from nat_env.nb201.schema import ACCURACY_COLUMNS, TableRow, write_table
 from nat_env.nb201.table import NB201Table
-from tests.conftest import shared_file
+from tests.conftest import shared_or_skip
 
 SMALL_CODES = np.random.default_rng(0).choice(5**6, size=200, replace=False)
 """Cells of the generated small table (codes), in row order."""
@@ -37,13 +37,9 @@ def nb201_table(nb201_csv: Path) -> NB201Table:
 
 @pytest.fixture(scope="session")
 def nats_fixtures() -> Path:
-    path = shared_file("NAT_NATS_FIXTURES", "data/nb201/nats_tss_fixtures")
-    if path is None:
-        pytest.skip(
-            "the NATS-Bench archive records are absent: set NAT_NATS_FIXTURES or put them in "
-            "../shared/data/nb201/nats_tss_fixtures/"
-        )
-    return path
+    return shared_or_skip(
+        "NAT_NATS_FIXTURES", "data/nb201/nats_tss_fixtures", "the NATS-Bench archive records are absent"
+    )
 
 
 @pytest.fixture

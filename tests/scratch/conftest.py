@@ -2,23 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-import torch
 
 from nat_env.data import ImageArrays, load_cifar10
 from tests.data.fake_cifar import write_image_tree
 
 
 @pytest.fixture(autouse=True)
-def _one_thread() -> Iterator[None]:
-    """Bitwise-equal resumes need the same thread count in both sessions; one also suits CI's cores."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
+def _one_thread(one_thread: None) -> None:
+    """Every test here runs torch on one thread (:func:`tests.conftest.one_thread`)."""
 
 
 @pytest.fixture(scope="session")

@@ -7,11 +7,13 @@ import math
 
 import pytest
 
-from nat_env.scratch import PRESET_NAMES, PRESETS, Protocol, preset
+from nat_env.presets import UnknownPreset
+from nat_env.scratch import PRESETS, Protocol, preset
 
 
 def test_the_darts_preset_is_the_papers_protocol() -> None:
     darts = preset("darts")
+    assert preset() == darts
     assert (darts.layers, darts.channels, darts.epochs, darts.batch_size) == (20, 36, 600, 96)
     assert (darts.learning_rate, darts.momentum, darts.weight_decay, darts.nesterov) == (
         0.025,
@@ -24,7 +26,8 @@ def test_the_darts_preset_is_the_papers_protocol() -> None:
 
 
 def test_nb201_presets_follow_that_benchmark() -> None:
-    full, short = preset("darts", "nb201"), preset("short", "nb201")
+    full, short = preset("nb201", "nb201"), preset("short", "nb201")
+    assert preset(None, "nb201") == full
     assert (full.layers, full.channels, full.epochs, full.batch_size) == (5, 16, 200, 256)
     assert (full.learning_rate, full.nesterov, full.weight_decay, full.cosine_per_step) == (
         0.1,
@@ -36,12 +39,15 @@ def test_nb201_presets_follow_that_benchmark() -> None:
     assert short == dataclasses.replace(full, name="short", epochs=12, purpose=short.purpose)
 
 
-@pytest.mark.parametrize("name", PRESET_NAMES)
-def test_every_preset_has_both_spaces(name: str) -> None:
-    assert set(PRESETS[name]) == {"darts", "nb201"}
-    for space, protocol in PRESETS[name].items():
-        assert (protocol.name, protocol.space) == (name, space)
-    assert "not evidence" in preset("tiny").purpose
+def test_each_space_has_its_published_protocol_a_short_and_a_tiny_one() -> None:
+    assert {space: list(family) for space, family in PRESETS.items()} == {
+        "darts": ["darts", "short", "tiny"],
+        "nb201": ["nb201", "short", "tiny"],
+    }
+    for space, family in PRESETS.items():
+        for name, protocol in family.items():
+            assert (protocol.name, protocol.space) == (name, space)
+        assert "not evidence" in family["tiny"].purpose
 
 
 def test_cosine_from_the_rate_to_its_minimum_and_linear_drop_path() -> None:
@@ -50,7 +56,7 @@ def test_cosine_from_the_rate_to_its_minimum_and_linear_drop_path() -> None:
     assert darts.learning_rate_at(300) == pytest.approx(0.0125)
     assert darts.learning_rate_at(599) == pytest.approx(0.025 * 0.5 * (1 + math.cos(math.pi * 599 / 600)))
     assert darts.learning_rate_at(10, step=50, steps_per_epoch=100) == darts.learning_rate_at(10)
-    nb201 = preset("darts", "nb201")
+    nb201 = preset("nb201", "nb201")
     assert nb201.learning_rate_at(100, step=50, steps_per_epoch=100) < nb201.learning_rate_at(100)
     assert darts.drop_path_at(0) == 0.0
     assert darts.drop_path_at(300) == pytest.approx(0.1)
@@ -74,6 +80,8 @@ def test_bad_protocols_are_refused(change: dict[str, object], message: str) -> N
 
 
 def test_unknown_preset() -> None:
-    with pytest.raises(ValueError, match="unknown preset 'huge'; known presets: darts, short, tiny"):
+    with pytest.raises(UnknownPreset, match=r"unknown preset 'huge' .*; known presets: darts, short, tiny"):
         preset("huge")
+    with pytest.raises(ValueError, match=r"unknown preset 'darts' .*NAS-Bench-201.*: nb201, short, tiny"):
+        preset("darts", "nb201")
     assert isinstance(preset("short"), Protocol)

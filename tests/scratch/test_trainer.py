@@ -17,7 +17,6 @@ from nat_env.data import ImageArrays
 from nat_env.genotypes import Genotype, nb201_cell
 from nat_env.nn import main_parameters
 from nat_env.scratch import (
-    PRESET_NAMES,
     EpochStats,
     RunFolderError,
     build_network,
@@ -55,7 +54,7 @@ def test_tiny_preset_learns_generated_images(fake_arrays: ImageArrays, tmp_path:
     written = json.loads((tmp_path / "results.json").read_text())
     assert written["result"]["test_accuracy"] == result.test_accuracy
     assert written["signature"]["protocol"]["name"] == "tiny"
-    assert written["versions"]["torch"] != "absent"
+    assert written["provenance"]["versions"]["torch"] != "absent"
     cost = count("DARTS_V2", layers=5, channels=8)
     assert (result.params, result.madds) == (cost.params, cost.madds)
     assert not list(tmp_path.glob(".*partial"))
@@ -155,11 +154,11 @@ def test_the_callers_random_state_is_left_alone(fake_arrays: ImageArrays, tmp_pa
     assert torch.equal(torch.rand(3), expected)
 
 
-@pytest.mark.parametrize("name", PRESET_NAMES)
+@pytest.mark.parametrize("name", [None, "short", "tiny"])
 @pytest.mark.parametrize(
     "genotype", ["DARTS_V2", "NAT_DARTS", "ENAS", "VGG", "MobileNetV2", "NAONet", "NB201"]
 )
-def test_parameters_equal_the_cost_model(name: str, genotype: str) -> None:
+def test_parameters_equal_the_cost_model(name: str | None, genotype: str) -> None:
     cell = NB201 if genotype == "NB201" else genotypes.get(genotype)
     protocol = preset(name, cell.space)
     with torch.device("meta"):

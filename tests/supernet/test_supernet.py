@@ -75,7 +75,7 @@ def test_checkpoint_roundtrip_and_mismatch(tmp_path: Path) -> None:
     other = Supernet(TINY)
     other.load_state_dict(state, strict=True)
     assert torch.equal(other.classifier.weight, net.classifier.weight)
-    with pytest.raises(CheckpointMismatch, match=r"channels: checkpoint 8 vs requested 16.*steps"):
+    with pytest.raises(CheckpointMismatch, match=r"channels: 8 -> 16.*steps"):
         load_checkpoint(path, {"layers": 3, "channels": 16, "steps": 11})
 
 

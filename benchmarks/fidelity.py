@@ -3,7 +3,7 @@
 For every training variant and warm-up budget, the supernet of ``NAT-NB201-Supernet-CIFAR10-v0`` (the
 env's own setup, checkpoint cache and fixed reward window) scores a global sample of cells and the full
 NAT neighbourhoods (β and every legal rewrite) of ``n_inputs`` input cells; the scores are compared with
-the NAS-Bench-201 table's 200-epoch CIFAR-10 accuracies (:mod:`benchmarks.common.fidelity`): global
+the NAS-Bench-201 table's 200-epoch CIFAR-10 accuracies (:mod:`benchmarks.common.faithfulness`): global
 Kendall tau-b and Spearman rho, neighbourhood tau, sign agreement of rewards with a true gain of at
 least ``threshold`` points, and the table test gain of the supernet's best rewrite of each input
 against the oracle's. Each variant is also compared with the reference variant (``--reference``, round 1's
@@ -15,9 +15,9 @@ computes what is missing. Each (variant, budget, images) entry is a job of :mod:
 Variants are ``base`` (the env's defaults) or ``+``-joined ``field=value`` overrides of the env (any
 training field: ``lr=0.025``, ``sampler=unique``, ``archs_per_step=8+lr_scaling=linear``...).
 
-    python -m benchmarks.supernet_fidelity                                  # CPU-small, both samplers
-    python -m benchmarks.supernet_fidelity --variants sampler=mixture,lr=0.025 --budgets 20000
-    python -m benchmarks.supernet_fidelity --smoke                          # tiny everything
+    python -m benchmarks.fidelity                                  # CPU-small, both samplers
+    python -m benchmarks.fidelity --variants sampler=mixture,lr=0.025 --budgets 20000
+    python -m benchmarks.fidelity --smoke                          # tiny everything
 """
 
 from __future__ import annotations
@@ -30,12 +30,11 @@ from typing import Any
 
 import numpy as np
 
-from benchmarks.common import fidelity, report
-from benchmarks.common.fidelity import variant_overrides
-from benchmarks.common.fidelity_report import markdown, plot
+from benchmarks.common import faithfulness, report
+from benchmarks.common.faithfulness import variant_overrides
 from benchmarks.common.jobs import Job, JobsArgs, run_jobs
-from nat_cli.arguments import parse_dataclass
 from nat_env.envs.nb201_supernet import clear_evaluators, make_nb201_supernet_env, save_scores
+from nat_env.flags import parse_dataclass
 from nat_env.nb201 import NB201Table, TableEvaluator
 from nat_env.nb201.cells import N_CELLS, genotype_of_code, live_nodes, ops_of
 from nat_env.records import config_differences
@@ -164,10 +163,10 @@ def score_entry(job: tuple[Args, str, int, int, Cells]) -> dict[str, Any]:
         "budget": budget,
         "reward_images": images,
         **how,
-        "global": fidelity.global_view(
+        "global": faithfulness.global_view(
             proxy, table.val, table.test, sample, connected, args.bootstrap, args.seed
         ),
-        "local": fidelity.local_view(
+        "local": faithfulness.local_view(
             proxy, table.val, table.test, inputs, args.threshold, args.bootstrap, args.seed
         ),
         "sample_proxy": np.round(proxy[sample], 6).tolist(),
@@ -188,7 +187,7 @@ def run(args: Args) -> dict[str, Any]:
     """Score every (variant, budget, images) entry not in an earlier run of the same configuration."""
     sample, inputs = cells(args)
     connected = live_nodes(ops_of(sample))[:, 3]
-    codes = fidelity.needed(inputs, sample)
+    codes = faithfulness.needed(inputs, sample)
     args.extra = {"scored_cells": int(codes.size), "connected_sample_cells": int(connected.sum())}
     earlier = previous(args)
     done = {(e["variant"], e["budget"], e["reward_images"]) for e in earlier}
@@ -224,7 +223,7 @@ def compare(entries: list[dict[str, Any]], args: Args) -> list[dict[str, Any]]:
                 "variant": entry["variant"],
                 "budget": entry["budget"],
                 "reward_images": entry["reward_images"],
-                "difference": fidelity.paired_differences(
+                "difference": faithfulness.paired_differences(
                     entry["local"]["per_input"], reference["local"]["per_input"], args.bootstrap, args.seed
                 ),
                 "global_tau_difference": entry["global"]["all"]["tau"] - reference["global"]["all"]["tau"],
@@ -263,6 +262,156 @@ def parse(argv: list[str] | None = None) -> Args:
         args.n_inputs, args.n_cells, args.bootstrap = 3, 24, 50
         args.out = args.out.replace(".json", "_smoke.json")
     return args
+
+
+def _ci(found: dict[str, float], digits: int = 3, sign: bool = False) -> str:
+    f = f"{{:{'+' if sign else ''}.{digits}f}}"
+    return f"{f.format(found['estimate'])} [{f.format(found['low'])}, {f.format(found['high'])}]"
+
+
+def entry_rows(args: Any, results: dict[str, Any]) -> list[list[Any]]:
+    """One row per (variant, budget, reward images)."""
+    rows = []
+    for e in sorted(
+        results["entries"],
+        key=lambda e: (e["variant"] != args.reference, e["variant"], e["budget"], e["reward_images"]),
+    ):
+        g, local = e["global"], e["local"]
+        tau_all = {"estimate": g["all"]["tau"], "low": g["all"]["tau_ci"][0], "high": g["all"]["tau_ci"][1]}
+        rows.append(
+            [
+                e["variant"],
+                e["budget"],
+                e["reward_images"],
+                _ci(tau_all, sign=True),
+                f"{g['connected']['tau']:+.3f}",
+                f"{g['all']['spearman']:+.3f}",
+                _ci(local["neighbourhood_tau"], sign=True),
+                _ci(local["sign_agreement"]),
+                _ci(local["fraction_of_oracle_test"], 2),
+                f"{local['regret_test']['estimate']:.2f}",
+                f"{100 * g['all']['mean_accuracy']:.1f}",
+            ]
+        )
+    return rows
+
+
+def markdown(args: Any, results: dict[str, Any]) -> str:
+    """The fidelity tables: every entry, then every variant against the reference."""
+    text = [
+        f"# Supernet fidelity on NAS-Bench-201 ({args.preset} preset)",
+        "",
+        f"Supernet accuracy of NAT-NB201-Supernet-CIFAR10-v0 (fixed reward window of the rewards split of "
+        f"CIFAR-10, JPEG copy) against the table's CIFAR-10 200-epoch accuracies. Global: {args.n_cells} cells "
+        f"uniform over all 15,625 (seed {args.cell_seed}). Local: the full NAT neighbourhoods of {args.n_inputs} "
+        f"input cells (seed {args.input_seed}); sign agreement over pairs with a true validation gain of at "
+        f"least {args.threshold:g} point; best rewrite: the table test gain of the supernet's top-ranked rewrite "
+        "of each input (β wins ties) as a fraction of the oracle's (best by table validation), regret in "
+        f"points. 95 % percentile-bootstrap intervals ({args.bootstrap} resamples over cells or inputs). "
+        f"Training seed {args.seed}.",
+        "",
+        report.markdown_table(
+            [
+                "variant",
+                "batches",
+                "reward images",
+                "global tau val [95% CI]",
+                "tau connected",
+                "spearman",
+                "neighbourhood tau [95% CI]",
+                "sign agreement [95% CI]",
+                "best rewrite / oracle (test) [95% CI]",
+                "regret (test points)",
+                "mean supernet acc %",
+            ],
+            entry_rows(args, results),
+        ),
+        "",
+    ]
+    comparisons = results.get("comparisons") or []
+    if comparisons:
+        rows = [
+            [
+                c["variant"],
+                c["budget"],
+                c["reward_images"],
+                f"{c['global_tau_difference']:+.3f}",
+                _ci(c["difference"]["neighbourhood_tau"], sign=True),
+                _ci(c["difference"]["sign_agreement"], sign=True),
+                _ci(c["difference"]["fraction_of_oracle_test"], 2, sign=True),
+            ]
+            for c in comparisons
+        ]
+        text += [
+            f"## Each variant minus {args.reference} (same budget, images and inputs; paired bootstrap over inputs)",
+            "",
+            report.markdown_table(
+                [
+                    "variant",
+                    "batches",
+                    "reward images",
+                    "global tau",
+                    "neighbourhood tau [95% CI]",
+                    "sign agreement [95% CI]",
+                    "best rewrite / oracle [95% CI]",
+                ],
+                rows,
+            ),
+            "",
+        ]
+    return "\n".join(text)
+
+
+def plot(results: dict[str, Any], path: Path) -> None:
+    """Global tau, sign agreement and the best rewrite's fraction of the oracle against the warm-up budget."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    figure, axes = plt.subplots(1, 3, figsize=(14, 4.2))
+    series: dict[tuple[str, int], list[dict[str, Any]]] = {}
+    for entry in results["entries"]:
+        series.setdefault((entry["variant"], entry["reward_images"]), []).append(entry)
+    panels = (
+        ("global tau (val)", _global_tau),
+        ("sign agreement", _sign),
+        ("best rewrite / oracle (test)", _best),
+    )
+    for axis, (title, value) in zip(axes, panels, strict=True):
+        for (variant, images), entries in sorted(series.items()):
+            entries = sorted(entries, key=lambda e: e["budget"])
+            x = [e["budget"] for e in entries]
+            y, low, high = zip(*(value(e) for e in entries), strict=True)
+            errors = [
+                [a - b for a, b in zip(y, low, strict=True)],
+                [b - a for a, b in zip(y, high, strict=True)],
+            ]
+            axis.errorbar(x, y, yerr=errors, marker="o", capsize=3, label=f"{variant}, {images} images")
+        axis.set_xscale("log")
+        axis.set_xlabel("warm-up batches")
+        axis.set_title(title)
+        axis.grid(alpha=0.3)
+    handles, labels = axes[0].get_legend_handles_labels()
+    figure.legend(handles, labels, loc="lower center", ncol=3, fontsize=7, frameon=False)
+    figure.tight_layout(rect=(0, 0.06 + 0.03 * (len(labels) // 3), 1, 1))
+    figure.savefig(path, dpi=110)
+    plt.close(figure)
+
+
+def _global_tau(entry: dict[str, Any]) -> tuple[float, float, float]:
+    found = entry["global"]["all"]
+    return found["tau"], found["tau_ci"][0], found["tau_ci"][1]
+
+
+def _sign(entry: dict[str, Any]) -> tuple[float, float, float]:
+    found = entry["local"]["sign_agreement"]
+    return found["estimate"], found["low"], found["high"]
+
+
+def _best(entry: dict[str, Any]) -> tuple[float, float, float]:
+    found = entry["local"]["fraction_of_oracle_test"]
+    return found["estimate"], found["low"], found["high"]
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 
 import pytest
 
-from nat_cli.arguments import parse_dataclass
+from nat_env.flags import parse_dataclass
 
 
 @dataclass

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from benchmarks.common.published_report import AUTHORS, markdown, summarise
-from benchmarks.published_cells import Args, PaddedMixSampler, describe_changes, parse
+from benchmarks.published import Args, PaddedMixSampler, describe_changes, parse
 from nat_env import genotypes
 from nat_env.cost import count
 from nat_env.genotypes import pad_nodes as pad

@@ -9,9 +9,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from benchmarks.common import fidelity
-from benchmarks.common.fidelity import variant_overrides as overrides
-from benchmarks.supernet_fidelity import Args, parse, previous
+from benchmarks.common import faithfulness
+from benchmarks.common.faithfulness import variant_overrides as overrides
+from benchmarks.fidelity import Args, parse, previous
 from nat_env.nb201.cells import N_CELLS, live_nodes, ops_of
 
 RNG = np.random.default_rng(0)
@@ -23,7 +23,7 @@ INPUTS = RNG.choice(N_CELLS, 8, replace=False).astype(np.int64)
 
 
 def test_a_perfect_proxy_is_faithful_in_every_view() -> None:
-    local = fidelity.local_view(TRUTH, TRUTH, TRUTH, INPUTS, threshold=1.0, n_boot=100, seed=0)
+    local = faithfulness.local_view(TRUTH, TRUTH, TRUTH, INPUTS, threshold=1.0, n_boot=100, seed=0)
     assert local["neighbourhood_tau"]["estimate"] == pytest.approx(1.0)
     assert local["sign_agreement"]["estimate"] == 1.0
     assert local["fraction_of_oracle_test"]["estimate"] == pytest.approx(1.0)
@@ -31,14 +31,14 @@ def test_a_perfect_proxy_is_faithful_in_every_view() -> None:
 
 
 def test_an_inverted_proxy_picks_the_worst_rewrites() -> None:
-    local = fidelity.local_view(-TRUTH, TRUTH, TRUTH, INPUTS, threshold=1.0, n_boot=100, seed=0)
+    local = faithfulness.local_view(-TRUTH, TRUTH, TRUTH, INPUTS, threshold=1.0, n_boot=100, seed=0)
     assert local["neighbourhood_tau"]["estimate"] == pytest.approx(-1.0)
     assert local["sign_agreement"]["estimate"] == 0.0
     assert local["fraction_of_oracle_test"]["estimate"] < 0
 
 
 def test_a_constant_proxy_keeps_every_input_and_agrees_on_no_sign() -> None:
-    local = fidelity.local_view(np.zeros(N_CELLS), TRUTH, TRUTH, INPUTS, threshold=1.0, n_boot=50, seed=0)
+    local = faithfulness.local_view(np.zeros(N_CELLS), TRUTH, TRUTH, INPUTS, threshold=1.0, n_boot=50, seed=0)
     assert local["kept_beta"] == 1.0  # β wins ties
     assert local["best_rewrite_test_gain"]["estimate"] == 0.0
     assert local["sign_agreement"]["estimate"] == 0.0
@@ -46,21 +46,21 @@ def test_a_constant_proxy_keeps_every_input_and_agrees_on_no_sign() -> None:
 
 
 def test_neighbourhoods_hold_the_input_first_and_every_legal_rewrite_once() -> None:
-    (members,) = fidelity.neighbourhoods(np.array([0], np.int64))  # all six edges null: 2**6 rewrites
+    (members,) = faithfulness.neighbourhoods(np.array([0], np.int64))  # all six edges null: 2**6 rewrites
     assert members[0] == 0
     assert len(members) == len(set(members.tolist())) == 64
     missing = np.full(N_CELLS, np.nan)
     with pytest.raises(ValueError, match="lacks cells"):
-        fidelity.local_view(missing, TRUTH, TRUTH, INPUTS, 1.0, 10, 0)
+        faithfulness.local_view(missing, TRUTH, TRUTH, INPUTS, 1.0, 10, 0)
 
 
 def test_paired_differences_vanish_for_the_same_proxy() -> None:
     noisy = TRUTH + RNG.normal(0, 0.02, N_CELLS)
-    local = fidelity.local_view(noisy, TRUTH, TRUTH, INPUTS, 1.0, 50, 0)
-    same = fidelity.paired_differences(local["per_input"], local["per_input"], 200, 0)
+    local = faithfulness.local_view(noisy, TRUTH, TRUTH, INPUTS, 1.0, 50, 0)
+    same = faithfulness.paired_differences(local["per_input"], local["per_input"], 200, 0)
     assert all(d["estimate"] == d["low"] == d["high"] == 0.0 for d in same.values())
-    perfect = fidelity.local_view(TRUTH, TRUTH, TRUTH, INPUTS, 1.0, 50, 0)
-    better = fidelity.paired_differences(perfect["per_input"], local["per_input"], 200, 0)
+    perfect = faithfulness.local_view(TRUTH, TRUTH, TRUTH, INPUTS, 1.0, 50, 0)
+    better = faithfulness.paired_differences(perfect["per_input"], local["per_input"], 200, 0)
     assert better["sign_agreement"]["estimate"] >= 0
 
 

@@ -17,9 +17,9 @@ hold 5, and 4-node cells are padded with a dead fifth node (two null edges, outs
 which computes nothing and is dropped again from α. The policy trains on random 5-node cells and on
 padded random 4-node cells, half each.
 
-    python -m benchmarks.published_cells                      # full CPU-small run (~30 min on one core)
-    python -m benchmarks.published_cells --transitions nat++  # NAT++ transitions, into ..._natpp.json
-    python -m benchmarks.published_cells --smoke              # tiny sizes, checks the pipeline (< 1 min)
+    python -m benchmarks.published                      # full CPU-small run (~30 min on one core)
+    python -m benchmarks.published --transitions nat++  # NAT++ transitions, into ..._natpp.json
+    python -m benchmarks.published --smoke              # tiny sizes, checks the pipeline (< 1 min)
 """
 
 from __future__ import annotations
@@ -41,10 +41,10 @@ import nat_env  # noqa: F401 - registers the env ids
 from agents import LearnerSpec, make_learner, transform
 from benchmarks.common import report
 from benchmarks.common.published_report import AUTHORS, markdown, summarise
-from nat_cli.arguments import parse_dataclass
 from nat_env import genotypes
 from nat_env import transitions as nat_transitions
 from nat_env.cost import count
+from nat_env.flags import parse_dataclass
 from nat_env.genotypes import Genotype, format_triples, pad_nodes, unpad_nodes
 from nat_env.sampler import GenotypeSampler
 from nat_env.supernet.evaluator import SupernetEvaluator

@@ -2,7 +2,7 @@
 
 Every input cell of the table is scored; gains are in accuracy points. Run:
 
-    python -m benchmarks.nb201_reference [--table PATH] [--out nb201_reference.json]
+    python -m benchmarks.reference [--table PATH] [--out reference/nb201.json]
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from benchmarks.common import report
-from nat_cli.arguments import parse_dataclass
+from nat_env.flags import parse_dataclass
 from nat_env.nb201 import DATASETS, TableEvaluator
 from nat_env.nb201.evaluator import input_codes, load_table
 from nat_env.nb201.oracle import Gains, oracle, random_policy

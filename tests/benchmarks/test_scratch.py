@@ -7,14 +7,14 @@ from pathlib import Path
 
 import pytest
 
-from benchmarks import scratch_pairs
+from benchmarks import scratch
 from nat_env import genotypes
 from tests.data.fake_cifar import write_image_tree
 
 
 def test_variants_pair_each_cell_with_the_authors_and_our_alpha() -> None:
-    args = scratch_pairs.Args(cells=("DARTS_V2", "VGG"))
-    found = [(v.cell, v.role, v.genotype.name) for v in scratch_pairs.variants(args)]
+    args = scratch.Args(cells=("DARTS_V2", "VGG"))
+    found = [(v.cell, v.role, v.genotype.name) for v in scratch.variants(args)]
     assert found == [
         ("DARTS_V2", "original", "DARTS_V2"),
         ("DARTS_V2", "authors", "NAT_DARTS"),
@@ -23,23 +23,23 @@ def test_variants_pair_each_cell_with_the_authors_and_our_alpha() -> None:
         ("VGG", "authors", "NAT_VGG"),
         ("VGG", "ours", "ours_VGG"),
     ]
-    ours = scratch_pairs.variants(args)[2].genotype
+    ours = scratch.variants(args)[2].genotype
     assert ours != genotypes.get("DARTS_V2")
-    assert [v.role for v in scratch_pairs.variants(scratch_pairs.Args(cells=("ENAS",), ours=""))] == [
+    assert [v.role for v in scratch.variants(scratch.Args(cells=("ENAS",), ours=""))] == [
         "original",
         "authors",
     ]
 
 
 def test_overrides_change_only_what_they_name() -> None:
-    protocol = scratch_pairs.protocol_of(scratch_pairs.parse(["--smoke"]))
+    protocol = scratch.protocol_of(scratch.parse(["--smoke"]))
     assert (protocol.name, protocol.epochs, protocol.max_train_images, protocol.max_test_images) == (
         "tiny",
         1,
         256,
         256,
     )
-    assert scratch_pairs.protocol_of(scratch_pairs.Args()) == scratch_pairs.preset("tiny")
+    assert scratch.protocol_of(scratch.Args()) == scratch.preset("tiny")
 
 
 def test_smoke_run_writes_json_and_markdown(
@@ -50,7 +50,7 @@ def test_smoke_run_writes_json_and_markdown(
     monkeypatch.setenv("NAT_CACHE_DIR", str(tmp_path / "cache"))
     out = tmp_path / "out" / "pairs.json"
     argv = ["--smoke", "--cells", "VGG", "--runs-dir", str(tmp_path / "runs"), "--out", str(out)]
-    scratch_pairs.main(argv)
+    scratch.main(argv)
     written = out.with_name("pairs_smoke.json")
     results = json.loads(written.read_text())["results"]
     assert results["label"] == "tiny preset: a pipeline check, not evidence"
@@ -66,6 +66,6 @@ def test_smoke_run_writes_json_and_markdown(
     assert "TINY PRESET: A PIPELINE CHECK, NOT EVIDENCE" in table
     assert "| VGG | authors (NAT_VGG) |" in table
     # a rerun reuses the finished run folders: same numbers
-    scratch_pairs.main(argv)
+    scratch.main(argv)
     assert json.loads(written.read_text())["results"]["variants"] == results["variants"]
     assert "wrote" in capsys.readouterr().out

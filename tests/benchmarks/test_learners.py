@@ -10,8 +10,8 @@ import gymnasium as gym
 import numpy as np
 import pytest
 
-from benchmarks import agents_nb201
-from benchmarks.common.learner_report import MODES
+from benchmarks import learners
+from benchmarks.learners import MODES
 from nat_env.envs.nb201 import load_table
 
 
@@ -24,7 +24,7 @@ def table_env(synthetic_table: Path, monkeypatch: pytest.MonkeyPatch) -> Iterato
     load_table.cache_clear()
 
 
-def small_args(**overrides: object) -> agents_nb201.Args:
+def small_args(**overrides: object) -> learners.Args:
     config: dict[str, object] = {
         "total_timesteps": 64,
         "seeds": (0,),
@@ -34,44 +34,44 @@ def small_args(**overrides: object) -> agents_nb201.Args:
         "curve_n": 3,
         "n_boot": 50,
     }
-    return agents_nb201.Args(**{**config, **overrides})  # type: ignore[arg-type]
+    return learners.Args(**{**config, **overrides})  # type: ignore[arg-type]
 
 
 def test_the_oracle_never_loses_on_validation(table_env: None) -> None:
     args = small_args()
-    held = agents_nb201.held_out(gym.make(args.env_id), args)
+    held = learners.held_out(gym.make(args.env_id), args)
     assert len(held.inputs) == 6
     assert held.oracle_val.shape == held.oracle_test.shape == (6,)
     assert np.all(held.oracle_val >= 0)
-    again = agents_nb201.held_out(gym.make(args.env_id), args)
+    again = learners.held_out(gym.make(args.env_id), args)
     assert again.inputs == held.inputs
 
 
 def test_a_job_scores_both_modes_and_records_a_curve(table_env: None) -> None:
     args = small_args()
-    held = agents_nb201.held_out(gym.make(args.env_id), args)
-    result = agents_nb201.run_job(("reinforce-gcn", 0, args, held))
+    held = learners.held_out(gym.make(args.env_id), args)
+    result = learners.run_job(("reinforce-gcn", 0, args, held))
     assert result["curve"]["steps"] == [0, 32, 64]
     assert len(result["curve"]["fraction_test"]) == 3
     for mode in MODES:
         assert result["gains"][mode]["test"].shape == result["gains"][mode]["val"].shape == (6,)
     assert np.all(result["gains"]["sampling"]["val"] >= 0)  # β is kept when no sample beats it
-    assert agents_nb201.run_job(("reinforce-gcn", 0, args, held))["gains"]["maximum"]["test"].tolist() == (
+    assert learners.run_job(("reinforce-gcn", 0, args, held))["gains"]["maximum"]["test"].tolist() == (
         result["gains"]["maximum"]["test"].tolist()
     )
 
 
 def test_the_random_learner_has_a_flat_curve(table_env: None) -> None:
     args = small_args()
-    held = agents_nb201.held_out(gym.make(args.env_id), args)
-    curve = agents_nb201.run_job(("random", 0, args, held))["curve"]
+    held = learners.held_out(gym.make(args.env_id), args)
+    curve = learners.run_job(("random", 0, args, held))["curve"]
     assert curve["steps"] == [0, 32, 64]
     assert len(set(curve["fraction_test"])) == 1
 
 
 def test_main_writes_every_output_beside_out(table_env: None, tmp_path: Path) -> None:
     out = tmp_path / "agents.json"
-    agents_nb201.main(
+    learners.main(
         [
             *("--agents", "random", "--seeds", "0,1", "--n-eval", "8", "--total-timesteps", "100"),
             *("--curve-every", "50", "--curve-n", "4", "--n-boot", "50", "--out", str(out)),
@@ -91,4 +91,4 @@ def test_main_writes_every_output_beside_out(table_env: None, tmp_path: Path) ->
 
 def test_unknown_learners_are_rejected() -> None:
     with pytest.raises(ValueError, match="unknown algorithm"):
-        agents_nb201.learner_spec("sarsa-gcn", 0, agents_nb201.Args())
+        learners.learner_spec("sarsa-gcn", 0, learners.Args())

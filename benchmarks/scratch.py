@@ -1,7 +1,7 @@
 """Published β → α pairs trained from scratch over seeds: the paper's evaluation (its Tables 1-2), runnable.
 
 Trains each input cell β (DARTS_V2, ENAS, VGG, ResBlock, MobileNetV2), the authors' NAT transformation
-NAT_β, and, where our trained policy has transformed β (``published_cells``' result file, Sampling-GCN),
+NAT_β, and, where our trained policy has transformed β (``published``' result file, Sampling-GCN),
 our α, with :func:`nat_env.scratch.train_from_scratch` for every seed, and reports the test accuracy per
 seed, its mean with a 95 % Student-t interval over seeds, and the paired difference α − β per seed (the
 same seed gives both the same data order and augmentation) with its t-interval.
@@ -12,8 +12,8 @@ its differences say nothing about the paper's claim; the ``short`` and ``darts``
 (``benchmarks/gpu_scratch_short.sh`` is the prepared ``short`` run). The test split is scored once per run
 and chooses nothing.
 
-    python -m benchmarks.scratch_pairs           # tiny, one CPU thread (45 runs, 33 min): results/scratch/tiny_cpu.*
-    python -m benchmarks.scratch_pairs --smoke   # a few hundred images, one epoch (< 1 min)
+    python -m benchmarks.scratch           # tiny, one CPU thread (45 runs, 33 min): results/scratch/tiny_cpu.*
+    python -m benchmarks.scratch --smoke   # a few hundred images, one epoch (< 1 min)
 
 Run folders go to ``--runs-dir``; a rerun resumes unfinished runs and reuses finished ones.
 """
@@ -33,9 +33,9 @@ import torch
 from benchmarks.common import report
 from benchmarks.common.published_report import AUTHORS, PAPER_C10
 from benchmarks.common.stats import t_interval
-from nat_cli.arguments import parse_dataclass
 from nat_env import genotypes
 from nat_env.data import load_cifar10
+from nat_env.flags import parse_dataclass
 from nat_env.genotypes import Genotype
 from nat_env.records import provenance
 from nat_env.scratch import Protocol, ScratchResult, preset, train_from_scratch
@@ -53,7 +53,7 @@ class Args:
     cells: tuple[str, ...] = ("DARTS_V2", "ENAS", "VGG", "ResBlock", "MobileNetV2")
     """Input cells β; each is paired with the authors' NAT_β."""
     ours: str = "published/cpu_small.json"
-    """Result file of benchmarks.published_cells (relative to benchmarks/results unless absolute) whose Sampling-GCN α of each cell is trained too ("" skips)."""
+    """Result file of benchmarks.published (relative to benchmarks/results unless absolute) whose Sampling-GCN α of each cell is trained too ("" skips)."""
     seeds: tuple[int, ...] = (0, 1, 2)
     """Training seeds; every genotype is trained once per seed."""
     epochs: int = 0
@@ -66,7 +66,7 @@ class Args:
     """Torch device (auto, cpu, cuda)."""
     threads: int = 1
     """Torch CPU threads."""
-    runs_dir: str = "runs/scratch_pairs"
+    runs_dir: str = "runs/scratch"
     """Where the run folders go (one per genotype and seed; reruns resume them)."""
     out: str = "scratch/tiny_cpu.json"
     """Result file, relative to benchmarks/results unless absolute (a .md table is written beside it)."""
@@ -99,7 +99,7 @@ def variants(args: Args) -> list[Variant]:
 
 
 def _our_alphas(path: Path) -> dict[str, Genotype]:
-    """Sampling-GCN α per cell from a ``published_cells`` result file (relative: in benchmarks/results)."""
+    """Sampling-GCN α per cell from a ``published`` result file (relative: in benchmarks/results)."""
     path = report.resolve(path)
     data = json.loads(path.read_text(encoding="utf-8"))
     found = {}

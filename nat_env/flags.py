@@ -1,5 +1,8 @@
 """Flags from configuration dataclasses: the one way every ``nat`` subcommand and benchmark reads its arguments.
 
+It stands beside the data flow in :mod:`nat_env`, which both the command line and the benchmarks import,
+so that the benchmarks need not import the command line.
+
 Each runnable thing has one dataclass of configuration whose fields carry docstrings. :func:`add_arguments`
 turns every field into a flag whose default is the field's and whose help is the field's docstring (read
 from the source by :func:`field_help`), so ``--help`` and the code say the same thing; :func:`parse_dataclass`

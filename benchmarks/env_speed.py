@@ -2,7 +2,7 @@
 
 Pinned to one CPU core. Run:
 
-    python -m benchmarks.nb201_speed [--table PATH] [--out nb201_speed.json]
+    python -m benchmarks.env_speed [--table PATH] [--out env_speed/nb201.json]
 """
 
 from __future__ import annotations
@@ -17,13 +17,13 @@ import numpy as np
 
 import nat_env  # noqa: F401 - registers the env ids
 from benchmarks.common import report
-from nat_cli.arguments import parse_dataclass
 from nat_env.envs.nb201_vector import NB201VecEnv
+from nat_env.flags import parse_dataclass
 
 
 @dataclass
 class Args:
-    """Configuration of the speed benchmark."""
+    """Configuration of the env_speed benchmark."""
 
     table: str | None = None
     """The compact NAS-Bench-201 CSV (default: ``NAT_NB201_TABLE``)."""
