@@ -37,7 +37,7 @@ from benchmarks.common import rank, report, stats
 from benchmarks.common.end_to_end_report import markdown, plot
 from benchmarks.common.fidelity import variant_overrides
 from nat_cli.arguments import parse_dataclass
-from nat_env.envs.nb201_supernet import clear_evaluators, make_nb201_supernet_env, save_scores
+from nat_env.envs.supernet import make_nb201_supernet_env, save_scores
 from nat_env.nb201 import NB201Table, TableEvaluator
 from nat_env.nb201.cells import N_CELLS, genotype_of_code
 from nat_env.supernet.setup import clear_cache
@@ -198,7 +198,6 @@ def run(args: Args) -> dict[str, Any]:
         results["budgets"].append(entry)
         save(args, results)
         clear_cache()
-        clear_evaluators()
     return results
 
 
