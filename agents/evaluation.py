@@ -32,7 +32,7 @@ import numpy.typing as npt
 
 from agents.inference import Method, Predictor, transform
 from agents.random_agent import RandomAgent
-from nat_env import Evaluator, Genotype, TransformEnv
+from nat_env import Evaluation, Genotype, TransformEnv
 from nat_env.nb201 import TableEvaluator
 from nat_env.nb201.cells import code_of, genotype_of_code
 from nat_env.nb201.oracle import best_transformation, oracle
@@ -146,23 +146,30 @@ def score(
     base = transform_env(env)
     truth = base.truth
     chosen = [m for m in methods if m != "oracle" or isinstance(truth, TableEvaluator)]
-    alphas: dict[str, list[Genotype]] = {m: [] for m in chosen}
-    improved: dict[str, list[bool]] = {m: [] for m in chosen}
     randomiser = RandomAgent(seed=seed)
-    for i, beta in enumerate(inputs):
-        for method in chosen:
-            alpha, better = _choose(method, model, randomiser, beta, base, k, seed + i)
-            alphas[method].append(alpha)
-            improved[method].append(better)
-    gains = {m: _gains(base.evaluator, list(inputs), alphas[m]) for m in chosen}
+    gains: dict[str, dict[str, Array]] = {}
+    improved: dict[str, npt.NDArray[np.bool_]] = {}
+    for method in chosen:
+        picks = [_choose(method, model, randomiser, beta, base, k, seed + i) for i, beta in enumerate(inputs)]
+        gains[method] = _gains(base, list(inputs), picks)
+        improved[method] = np.array([pick.improved for pick in picks], bool)
     return Scores(
         list(inputs),
         gains,
-        {m: np.asarray(v, bool) for m, v in improved.items()},
+        improved,
         k,
         describe_evaluator(env),
         tuple(next(iter(gains.values())).keys()) if gains else (),
     )
+
+
+@dataclass(frozen=True)
+class _Pick:
+    """One method's α for one β, whether it beat β, and the evaluations that chose it (if any did)."""
+
+    alpha: Genotype
+    improved: bool
+    evaluations: tuple[Evaluation, Evaluation] | None = None
 
 
 def _choose(
@@ -173,42 +180,61 @@ def _choose(
     base: TransformEnv,
     k: int,
     seed: int,
-) -> tuple[Genotype, bool]:
-    """One method's α for one β and whether it beat β on the env's validation accuracy."""
-    evaluator, transitions = base.evaluator, base.transitions
-    if method in ("maximum", "sampling"):
-        assert model is not None
-        mode: Method = "maximum" if method == "maximum" else "sampling"
+) -> _Pick:
+    """One method's α for one β (with the env's own transitions and observation layout)."""
+    evaluator, transitions, encoder = base.evaluator, base.transitions, base.encoder
+    if method in ("maximum", "sampling", "random"):
+        mode: Method = "sampling" if method == "sampling" else "maximum"
+        predictor = randomiser if method == "random" else model
+        assert predictor is not None
         result = transform(
-            model, beta, evaluator, transitions, mode, k=k, keep_beta_if_worse=mode == "sampling", seed=seed
+            predictor,
+            beta,
+            evaluator,
+            transitions,
+            mode,
+            k=k,
+            keep_beta_if_worse=mode == "sampling",
+            seed=seed,
+            encoder=encoder,
         )
-        return result.alpha, result.improved
+        return _Pick(result.alpha, result.improved, result.evaluations)
     if method == "keep":
-        return beta, False
-    if method == "random":
-        result = transform(randomiser, beta, evaluator, transitions, "maximum", keep_beta_if_worse=False)
-        return result.alpha, result.improved
+        return _Pick(beta, False)
     if method == "exhaustive":
         alpha, _ = best_transformation(beta, evaluator, transitions)
-        return alpha, alpha != beta
+        return _Pick(alpha, alpha != beta)
     truth = base.truth
     assert isinstance(truth, TableEvaluator)
     found = oracle(np.array([code_of(beta)]), truth.val, truth.test)
     code = int(found.alpha_codes[0])
-    return (beta if code == code_of(beta) else genotype_of_code(code)), bool(found.gains.val[0] > 0)
+    return _Pick(beta if code == code_of(beta) else genotype_of_code(code), bool(found.gains.val[0] > 0))
 
 
-def _gains(evaluator: Evaluator, inputs: list[Genotype], alphas: list[Genotype]) -> dict[str, Array]:
-    """Gains in points of every α over its β, per split the evaluations carry.
+def _gains(base: TransformEnv, inputs: list[Genotype], picks: list[_Pick]) -> dict[str, Array]:
+    """Gains in points of every α over its β: on the reward's validation accuracy, the test accuracy
+    (where the evaluator or the truth reports one) and the truth's validation accuracy (where the reward
+    is a proxy of it).
 
-    Every β and α of one method is scored in one call, so a supernet scores each pair on the same images.
+    A pick chosen by an evaluation reports that evaluation (the numbers that made the choice); the
+    others are scored together in one call, so a supernet scores each pair on the same images.
     """
-    both = evaluator.evaluate([*inputs, *alphas])
-    betas, after = both[: len(inputs)], both[len(inputs) :]
-    gains = {"val": 100 * np.array([a.accuracy - b.accuracy for a, b in zip(after, betas, strict=True)])}
-    for split, key in (("test", "test_accuracy"), ("table_val", "table_val_accuracy")):
-        if all(key in e.extra for e in both):
-            gains[split] = 100 * np.array(
-                [a.extra[key] - b.extra[key] for a, b in zip(after, betas, strict=True)]
+    pending = [i for i, pick in enumerate(picks) if pick.evaluations is None]
+    scored = base.evaluator.evaluate([g for i in pending for g in (inputs[i], picks[i].alpha)])
+    fresh = {i: (scored[2 * j], scored[2 * j + 1]) for j, i in enumerate(pending)}
+    pairs = [pick.evaluations or fresh[i] for i, pick in enumerate(picks)]
+    gains = {"val": 100 * np.array([a.accuracy - b.accuracy for b, a in pairs])}
+    if all("test_accuracy" in e.extra for pair in pairs for e in pair):
+        gains["test"] = 100 * np.array(
+            [a.extra["test_accuracy"] - b.extra["test_accuracy"] for b, a in pairs]
+        )
+    truth = base.truth
+    if truth is not None and truth is not base.evaluator:
+        true = truth.evaluate([g for i, pick in enumerate(picks) for g in (inputs[i], pick.alpha)])
+        true_pairs = list(zip(true[::2], true[1::2], strict=True))
+        gains["table_val"] = 100 * np.array([a.accuracy - b.accuracy for b, a in true_pairs])
+        if "test" not in gains and all("test_accuracy" in e.extra for e in true):
+            gains["test"] = 100 * np.array(
+                [a.extra["test_accuracy"] - b.extra["test_accuracy"] for b, a in true_pairs]
             )
     return gains

@@ -15,7 +15,7 @@ import numpy as np
 import numpy.typing as npt
 import torch as th
 
-from nat_env import Evaluator, Genotype, GraphEncoder
+from nat_env import Evaluation, Evaluator, Genotype, GraphEncoder
 from nat_env import transitions as nat_transitions
 from nat_env.transitions import Transitions
 
@@ -44,6 +44,8 @@ class TransformResult:
         candidates: distinct candidates evaluated (β excluded).
         cost_beta: β's (params, madds), with a cost model.
         cost_alpha: α's (params, madds), with a cost model.
+        evaluations: the evaluations of β and α from the call that chose α (one call scored β and
+            every candidate on the same data), with whatever extras the evaluator reports.
     """
 
     beta: Genotype
@@ -55,6 +57,7 @@ class TransformResult:
     candidates: int
     cost_beta: tuple[int, int] | None = None
     cost_alpha: tuple[int, int] | None = None
+    evaluations: tuple[Evaluation, Evaluation] | None = None
 
     @property
     def gain(self) -> float:
@@ -62,7 +65,8 @@ class TransformResult:
         return self.acc_alpha - self.acc_beta
 
 
-def _encoder(genotype: Genotype, transitions: Transitions) -> GraphEncoder:
+def encoder_of(genotype: Genotype, transitions: Transitions) -> GraphEncoder:
+    """The observation layout of a genotype's space (for callers without an env that has one)."""
     if genotype.space == "nb201":
         return GraphEncoder(transitions, "nb201")
     return GraphEncoder(transitions, "darts", genotype.normal.n_nodes - genotype.normal.n_inputs)
@@ -106,6 +110,7 @@ def transform(
     cost: CostModel | None = None,
     keep_beta_if_worse: bool = True,
     seed: int = 0,
+    encoder: GraphEncoder | None = None,
 ) -> TransformResult:
     """Transform one input genotype with a trained policy.
 
@@ -121,6 +126,8 @@ def transform(
         cost: optional cost model ``genotype -> (params, madds)``.
         keep_beta_if_worse: return β when no candidate beats it (else the best candidate anyway).
         seed: seed of the sampling (torch's generator is forked, so global state is untouched).
+        encoder: the observation layout the model was trained on (an env's ``encoder``); ``None``
+            builds the layout of β's space.
 
     Raises:
         ValueError: for an unknown method or a non-positive ``k``.
@@ -132,24 +139,25 @@ def transform(
     if transitions is None or isinstance(transitions, str):
         name = transitions or ("nat++" if _n_choices(model) == 13 else "nat")
         transitions = nat_transitions.get(name, genotype.space)
-    observation = _encoder(genotype, transitions).encode(genotype)
+    observation = (encoder or encoder_of(genotype, transitions)).encode(genotype)
     actions = propose(model, observation, 1 if method == "maximum" else k, method == "maximum", seed)
     candidates = list(dict.fromkeys(transitions.apply(genotype, a, on_illegal="keep") for a in actions))
     evaluations = evaluator.evaluate([genotype, *candidates])
     acc_beta = evaluations[0].accuracy
     best = int(np.argmax([e.accuracy for e in evaluations[1:]]))
-    alpha, acc_alpha = candidates[best], evaluations[1 + best].accuracy
-    improved = acc_alpha > acc_beta
+    alpha, chosen = candidates[best], evaluations[1 + best]
+    improved = chosen.accuracy > acc_beta
     if not improved and keep_beta_if_worse:
-        alpha, acc_alpha = genotype, acc_beta
+        alpha, chosen = genotype, evaluations[0]
     return TransformResult(
         beta=genotype,
         alpha=alpha,
         acc_beta=acc_beta,
-        acc_alpha=acc_alpha,
+        acc_alpha=chosen.accuracy,
         improved=improved,
         method=method,
         candidates=len(candidates),
         cost_beta=None if cost is None else cost(genotype),
         cost_alpha=None if cost is None else cost(alpha),
+        evaluations=(evaluations[0], chosen),
     )

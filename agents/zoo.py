@@ -36,7 +36,7 @@ from stable_baselines3.common.base_class import BaseAlgorithm
 from stable_baselines3.common.policies import BasePolicy
 from stable_baselines3.common.vec_env import VecEnv
 
-from agents.batching import batched_env, can_batch
+from agents.batching import learner_env, vectorize
 from agents.policies import EdgeNetwork, EdgePolicy, GCNPolicy, LSTMPolicy, ReferenceGCNPolicy
 from agents.random_agent import RandomAgent
 from agents.reinforce import REINFORCE
@@ -207,9 +207,9 @@ def make_learner(
 ) -> BaseAlgorithm | RandomAgent:
     """An untrained learner on an env, with the settings that work.
 
-    An env with a batched form (the exact NAS-Bench-201 envs, :mod:`agents.batching`) is collected as
-    ``n_steps`` envs of one step each: for one-step episodes the same rollout, one policy forward per
-    update instead of one per episode (REINFORCE does this itself).
+    The spec's ``n_steps`` is the episodes per update; :func:`agents.batching.learner_env` decides how
+    they are collected (an env with a batched form, the exact NAS-Bench-201 envs, as that many envs of
+    one step each: for one-step episodes the same rollout, one policy forward per update).
 
     Args:
         spec: a spec or a learner name.
@@ -220,21 +220,24 @@ def make_learner(
     spec = LearnerSpec.parse(spec) if isinstance(spec, str) else spec
     if spec.algo == "random":
         return RandomAgent(seed=spec.seed)
-    n_steps = spec.steps_per_update
-    batch = False
-    if spec.algo != "reinforce" and can_batch(env):  # REINFORCE batches its env itself
-        env, batch = batched_env(env, n_steps), True
+    episodes = spec.steps_per_update
+    n_samples = 1
+    if spec.algo == "reinforce":  # several samples per input need whole groups per update
+        n_samples = overrides.get(
+            "n_samples", 1 if episodes % REINFORCE.DEFAULT_N_SAMPLES else REINFORCE.DEFAULT_N_SAMPLES
+        )
+    env, n_steps = learner_env(env, episodes, n_samples)
     kwargs: dict[str, Any] = {
         "learning_rate": spec.learning_rate,
-        "n_steps": 1 if batch else n_steps,
+        "n_steps": n_steps,
         "seed": spec.seed,
         "device": spec.device,
         "verbose": 0,
     }
     if spec.algo in ("ppo", "maskable_ppo"):
-        kwargs.update(batch_size=min(64, n_steps), n_epochs=4)
-    if spec.algo == "reinforce" and n_steps % REINFORCE.DEFAULT_N_SAMPLES:
-        kwargs["n_samples"] = 1  # several samples per input need whole groups per update
+        kwargs.update(batch_size=min(64, episodes), n_epochs=4)
+    if spec.algo == "reinforce":
+        kwargs["n_samples"] = n_samples
     kwargs.update(overrides)
     return algorithm_class(spec.algo)(policy_class(spec.algo, spec.policy), env, **kwargs)
 
@@ -253,15 +256,9 @@ def saved_data(path: str | Path) -> dict[str, Any]:
     return data
 
 
-def serialized_keys(path: str | Path) -> list[str]:
-    """Items of an SB3 checkpoint that SB3 would unpickle with cloudpickle on ``load``.
-
-    Raises:
-        LearnerError: if the file is no SB3 checkpoint.
-    """
-    return [
-        key for key, value in saved_data(path).items() if isinstance(value, dict) and ":serialized:" in value
-    ]
+def serialized_keys(data: dict[str, Any]) -> list[str]:
+    """Items of an SB3 checkpoint's JSON part (:func:`saved_data`) that SB3 would unpickle on ``load``."""
+    return [key for key, value in data.items() if isinstance(value, dict) and ":serialized:" in value]
 
 
 def load_learner(path: str | Path, spec: LearnerSpec, env: gym.Env[Any, Any] | VecEnv) -> BaseAlgorithm:
@@ -273,10 +270,9 @@ def load_learner(path: str | Path, spec: LearnerSpec, env: gym.Env[Any, Any] | V
     fresh = make_learner(spec, env)
     if not isinstance(fresh, BaseAlgorithm):
         raise LearnerError(f"{spec.algo} has no checkpoints to load")
-    custom = {key: getattr(fresh, key, None) for key in serialized_keys(path)}
-    n_envs = int(saved_data(path).get("n_envs", 1))
-    if spec.algo != "reinforce" and n_envs > 1 and can_batch(env):  # REINFORCE.load does this itself
-        env = batched_env(env, n_envs)
+    saved = saved_data(path)
+    custom = {key: getattr(fresh, key, None) for key in serialized_keys(saved)}
+    env = vectorize(env, int(saved.get("n_envs", 1)), int(saved.get("n_samples", 1)))
     try:
         return algorithm_class(spec.algo).load(path, env=env, device=spec.device, custom_objects=custom)
     except (RuntimeError, ValueError, KeyError) as error:

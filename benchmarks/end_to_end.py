@@ -35,7 +35,7 @@ from agents.evaluation import HELD_OUT_SEED, held_out_inputs, score
 from agents.zoo import LearnerSpec, make_learner
 from benchmarks.common import rank, report, stats
 from benchmarks.common.faithfulness import variant_overrides
-from nat_env.envs.nb201_supernet import clear_evaluators, make_nb201_supernet_env, save_scores
+from nat_env.envs.supernet import make_nb201_supernet_env, save_scores
 from nat_env.flags import parse_dataclass
 from nat_env.nb201 import NB201Table, TableEvaluator
 from nat_env.nb201.cells import N_CELLS, genotype_of_code
@@ -197,7 +197,6 @@ def run(args: Args) -> dict[str, Any]:
         results["budgets"].append(entry)
         save(args, results)
         clear_cache()
-        clear_evaluators()
     return results
 
 

@@ -33,7 +33,7 @@ import numpy as np
 from benchmarks.common import faithfulness, report
 from benchmarks.common.faithfulness import variant_overrides
 from benchmarks.common.jobs import Job, JobsArgs, run_jobs
-from nat_env.envs.nb201_supernet import clear_evaluators, make_nb201_supernet_env, save_scores
+from nat_env.envs.supernet import make_nb201_supernet_env, save_scores
 from nat_env.flags import parse_dataclass
 from nat_env.nb201 import NB201Table, TableEvaluator
 from nat_env.nb201.cells import N_CELLS, genotype_of_code, live_nodes, ops_of
@@ -157,7 +157,6 @@ def score_entry(job: tuple[Args, str, int, int, Cells]) -> dict[str, Any]:
         proxy, how = proxy_scores(args, variant, budget, images, codes)
     finally:
         clear_cache()
-        clear_evaluators()
     return {
         "variant": variant,
         "budget": budget,

@@ -49,7 +49,8 @@ from benchmarks.common.supernet_timing import (
 from nat_env import transitions as _transitions
 from nat_env.data import CifarData
 from nat_env.encoding import GraphEncoder
-from nat_env.envs.cifar10 import Cifar10Env
+from nat_env.envs.supernet import darts_cost
+from nat_env.envs.transform import TransformEnv
 from nat_env.flags import parse_dataclass
 from nat_env.sampler import GenotypeSampler
 from nat_env.supernet.evaluator import SupernetEvaluator
@@ -234,11 +235,12 @@ def time_env(
         eval_batch_size=preset.eval_batch_size,
         options=options,
     )
-    env = Cifar10Env(
+    env = TransformEnv(
         evaluator,
         GenotypeSampler(n_nodes=supernet.config.n_nodes),
         rules,
         GraphEncoder(rules, "darts", supernet.config.n_nodes),
+        darts_cost,
     )
     env.reset(seed=args.seed)
     env.step(env.action_space.sample())  # untimed: the cost model's first count of a network size

@@ -53,7 +53,6 @@ def one_torch_thread() -> Iterator[None]:
     """
     import torch
 
-    from nat_env.envs.nb201_supernet import clear_evaluators
     from nat_env.supernet.setup import clear_cache
 
     threads = torch.get_num_threads()
@@ -61,7 +60,6 @@ def one_torch_thread() -> Iterator[None]:
     yield
     torch.set_num_threads(threads)
     clear_cache()
-    clear_evaluators()
 
 
 @pytest.fixture(autouse=True)

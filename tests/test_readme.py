@@ -36,7 +36,8 @@ def test_readme_example_runs(index: int, real_table: Path, monkeypatch: pytest.M
 
 
 @pytest.mark.parametrize(
-    "document", ["README.md", "benchmarks/README.md", "docs/background.md", "docs/policies.md", "docs/clients.md"]
+    "document",
+    ["README.md", "benchmarks/README.md", "docs/background.md", "docs/policies.md", "docs/clients.md"],
 )
 def test_every_link_points_at_a_file_of_the_tree(document: str) -> None:
     path = ROOT / document

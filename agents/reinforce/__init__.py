@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from agents.reinforce.policies import GCNPolicy, LSTMPolicy, MlpPolicy, MultiInputPolicy, ReferenceGCNPolicy
 from agents.reinforce.reinforce import PAPER_SETTINGS, REINFORCE
-from agents.reinforce.repeat import RepeatInput
+from agents.repeat import RepeatInput
 
 __all__ = [
     "PAPER_SETTINGS",

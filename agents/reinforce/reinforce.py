@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import io
-import json
 import pathlib
-import zipfile
 from typing import Any, ClassVar, TypeVar
 
 import gymnasium as gym
@@ -13,6 +11,7 @@ import numpy as np
 import numpy.typing as npt
 import torch as th
 from gymnasium import spaces
+from gymnasium.vector import VectorEnv
 from stable_baselines3.common.buffers import RolloutBuffer
 from stable_baselines3.common.callbacks import BaseCallback
 from stable_baselines3.common.on_policy_algorithm import OnPolicyAlgorithm
@@ -21,23 +20,11 @@ from stable_baselines3.common.type_aliases import GymEnv, MaybeCallback, Schedul
 from stable_baselines3.common.utils import obs_as_tensor
 from stable_baselines3.common.vec_env import VecEnv
 
-from agents.batching import batched_env, can_batch
+from agents.batching import vectorize
 from agents.reinforce.policies import GCNPolicy, LSTMPolicy, MlpPolicy, MultiInputPolicy, ReferenceGCNPolicy
-from agents.reinforce.repeat import RepeatInput
 
 SelfREINFORCE = TypeVar("SelfREINFORCE", bound="REINFORCE")
 DEFAULT_N_SAMPLES = 4
-
-
-def collection_env(env: GymEnv, n_envs: int, n_samples: int) -> GymEnv:
-    """The env REINFORCE collects from: a plain env with a batched form becomes a VecEnv of ``n_envs``
-    copies in groups of ``n_samples`` (:func:`agents.batching.batched_env`); otherwise, with
-    ``n_samples > 1``, it is wrapped in :class:`RepeatInput` (a VecEnv is left to the user)."""
-    if n_envs > 1 and can_batch(env):
-        return batched_env(env, n_envs, n_samples)
-    if n_samples > 1 and not isinstance(env, VecEnv | RepeatInput):
-        return RepeatInput(env, n_samples)
-    return env
 
 
 PAPER_OPTIMIZER_KWARGS: dict[str, Any] = {"betas": (0.5, 0.999), "weight_decay": 5e-4}
@@ -90,12 +77,13 @@ class REINFORCE(OnPolicyAlgorithm):
     Args:
         policy: a policy class or alias (``GCNPolicy``, ``ReferenceGCNPolicy``, ``LSTMPolicy``,
             ``MultiInputPolicy``, ``MlpPolicy``).
-        env: the environment (an env, an id or a VecEnv).
+        env: the environment: an env, an id, an SB3 VecEnv or a Gymnasium vector env (``gym.make_vec``).
         learning_rate: Adam's learning rate (paper: 3e-4), or a schedule.
-        n_steps: episodes per env per update (paper: 1). A plain env with a batched form (the exact
-            NAS-Bench-201 envs, see :mod:`agents.batching`) is replaced by a VecEnv of ``n_steps``
-            copies and ``n_steps`` becomes 1: the same episodes per update, collected with one policy
-            forward instead of one per episode.
+        n_steps: steps per env per update, as in SB3 (paper: 1): an update's batch is ``n_steps x
+            n_envs`` episodes. A plain env is one env, stepped ``n_steps`` times; to collect the batch
+            with one policy forward, give the batched form instead (``gym.make_vec(id, num_envs=N,
+            n_samples=...)`` on the exact ids, or :func:`agents.batching.learner_env`, which
+            :func:`agents.make_learner` uses) with ``n_steps=1``.
         n_samples: episodes per input genotype (paper: 1): groups of envs of the batched form, else
             consecutive episodes (a plain env is wrapped in :class:`RepeatInput`; wrap each env
             yourself for a VecEnv); it should divide ``n_steps`` (must, for a batched env).
@@ -122,7 +110,7 @@ class REINFORCE(OnPolicyAlgorithm):
     def __init__(
         self,
         policy: str | type[ActorCriticPolicy],
-        env: GymEnv | str,
+        env: GymEnv | VectorEnv[Any, Any, Any] | str,
         learning_rate: float | Schedule = 1e-3,
         n_steps: int = 32,
         n_samples: int = DEFAULT_N_SAMPLES,
@@ -140,27 +128,21 @@ class REINFORCE(OnPolicyAlgorithm):
         _init_setup_model: bool = True,
     ) -> None:
         if env is not None and _init_setup_model:  # SB3's load prepares the env itself
-            if isinstance(env, str):
-                env = gym.make(env)
-            if isinstance(env, VecEnv):
-                if n_samples > 1 and not (
-                    env.has_attr("n_samples") and set(env.get_attr("n_samples")) == {n_samples}
-                ):
-                    raise ValueError(
-                        "with n_samples > 1, wrap each env of the VecEnv in agents.RepeatInput yourself"
-                    )
-            elif n_steps > 1 and can_batch(env):
-                if n_steps % n_samples:
-                    raise ValueError(f"n_steps ({n_steps}) must be a multiple of n_samples ({n_samples})")
-                env, n_steps = collection_env(env, n_steps, n_samples), 1
-            else:
-                env = collection_env(env, 1, n_samples)
+            env = vectorize(gym.make(env) if isinstance(env, str) else env, 1, n_samples)
+            grouped = not isinstance(env, VecEnv) or (
+                env.has_attr("n_samples") and set(env.get_attr("n_samples")) == {n_samples}
+            )
+            if n_samples > 1 and not grouped:
+                raise ValueError(
+                    "with n_samples > 1, give a vector env whose envs group their inputs in n_samples "
+                    "(gym.make_vec(id, num_envs=N, n_samples=n), or agents.RepeatInput around each env)"
+                )
         policy_kwargs = dict(policy_kwargs or {})
         if "optimizer_class" not in policy_kwargs:  # Adam; foreach: one kernel per step for all tensors
             policy_kwargs.setdefault("optimizer_kwargs", {**PAPER_OPTIMIZER_KWARGS, "foreach": True})
         super().__init__(
             policy,
-            env,
+            env,  # type: ignore[arg-type]  # a Gymnasium vector env was adapted to SB3 above
             learning_rate=learning_rate,
             n_steps=n_steps,
             gamma=gamma,
@@ -190,8 +172,9 @@ class REINFORCE(OnPolicyAlgorithm):
             self._setup_model()
 
     def set_env(self, env: GymEnv, force_reset: bool = True) -> None:
-        """SB3's ``set_env``; a plain env is prepared as :func:`collection_env` says."""
-        super().set_env(collection_env(env, self.n_envs, self.n_samples), force_reset)
+        """SB3's ``set_env``; a plain env becomes this model's ``n_envs`` envs in groups of ``n_samples``
+        (:func:`agents.batching.vectorize`)."""
+        super().set_env(vectorize(env, self.n_envs, self.n_samples), force_reset)
 
     @classmethod
     def load(
@@ -204,19 +187,12 @@ class REINFORCE(OnPolicyAlgorithm):
         force_reset: bool = True,
         **kwargs: Any,
     ) -> REINFORCE:
-        """SB3's ``load``; a plain env is prepared as the saved ``n_envs`` and ``n_samples`` ask
-        (:func:`collection_env`).
-
-        SB3 vectorises ``env`` before the saved attributes are restored, so without this a model trained
-        with several samples per input, or on a batch of envs, would continue training on unrepeated
-        inputs, one episode per update.
-        """
-        if env is not None and not isinstance(env, VecEnv) and not isinstance(path, io.BufferedIOBase):
-            with zipfile.ZipFile(path) as archive:
-                saved = json.loads(archive.read("data"))
-            env = collection_env(env, int(saved.get("n_envs", 1)), int(saved.get("n_samples", 1)))
-        model = super().load(path, env, device, custom_objects, print_system_info, force_reset, **kwargs)
+        """SB3's ``load``, then :meth:`set_env`: a plain env becomes the saved ``n_envs`` envs in groups of
+        the saved ``n_samples``, as it was trained (SB3 alone would wrap it as one env, unrepeated)."""
+        model = super().load(path, None, device, custom_objects, print_system_info, force_reset, **kwargs)
         assert isinstance(model, REINFORCE)
+        if env is not None:
+            model.set_env(env, force_reset)
         return model
 
     def _excluded_save_params(self) -> list[str]:

@@ -77,11 +77,12 @@ class NB201Env(TransformEnv):
     ) -> None:
         tables = cell_tables(transitions)
         encoder = tables.encoder
-        super().__init__(evaluator, sampler, encoder.transitions, encoder, None, on_illegal, render_mode)
+        super().__init__(
+            evaluator, sampler, encoder.transitions, encoder, None, on_illegal, render_mode, truth=evaluator
+        )
         self.table = evaluator
         self.tables = tables
         self.code_sampler = sampler
-        self.truth = evaluator  # exact rewards: the reward is the truth
         self._code: int | None = None
         self._alpha_code: int | None = None
         self._given: Genotype | None = None  # a genotype passed to reset keeps its name for pictures
@@ -110,15 +111,16 @@ class NB201Env(TransformEnv):
         self._code, self._alpha_code = code, None
         return self.tables.observation(code), {"beta": self.tables.text(code)}
 
-    def vector_env(self, n_envs: int, n_samples: int = 1, seed: int | None = None) -> NB201VecEnv:
-        """``n_envs`` copies of this env stepped together as an SB3 VecEnv (one policy forward and one
-        table lookup per step for all of them), consecutive groups of ``n_samples`` sharing each input.
+    def vector_env(self, num_envs: int, n_samples: int = 1, seed: int | None = None) -> NB201VecEnv:
+        """``num_envs`` copies of this env stepped together as a Gymnasium vector env (one policy forward
+        and one table lookup per step for all of them), consecutive groups of ``n_samples`` sharing each
+        input.
 
         Same table, fidelity, inputs, transitions and illegal-choice policy; infos carry no genotypes.
         The learners of :mod:`agents` collect their episodes through it.
         """
         return NB201VecEnv.of(
-            self.table, self.code_sampler.codes, self.tables, self.on_illegal, n_envs, n_samples, seed
+            self.table, self.code_sampler.codes, self.tables, self.on_illegal, num_envs, n_samples, seed
         )
 
     def action_masks(self) -> npt.NDArray[np.bool_]:

@@ -15,7 +15,7 @@ import numpy.typing as npt
 from gymnasium import spaces
 
 from nat_env.encoding import GraphEncoder, Observation
-from nat_env.evaluation import Evaluator
+from nat_env.evaluation import Evaluation, Evaluator
 from nat_env.genotypes import Genotype, resolve
 from nat_env.render import rgb_array
 from nat_env.sampler import GenotypeSampler
@@ -61,7 +61,9 @@ class TransformEnv(gym.Env[Observation, npt.NDArray[np.int64]]):
     ``_beta``/``_alpha`` and, with a cost model, ``params_*`` and ``madds_*``.
 
     ## Arguments
-    evaluator, sampler, transitions, encoder, cost (optional), on_illegal, render_mode (``ansi``: β and α
+    evaluator, sampler, transitions, encoder, cost (optional), on_illegal, truth (optional: the ground
+    truth, whose accuracies ride along in ``info`` as ``table_val_accuracy_*`` and its extras such as
+    ``test_accuracy_*``; never rewarded), render_mode (``ansi``: β and α
     as text; ``rgb_array``: the cell picture of :func:`nat_env.render.rgb_array` as an ``(H, W, 3)``
     uint8 array of one size per env, β above a blank row after ``reset`` and above α after ``step``;
     it needs matplotlib, the ``plot`` extra; or None).
@@ -82,6 +84,8 @@ class TransformEnv(gym.Env[Observation, npt.NDArray[np.int64]]):
         cost: CostModel | None = None,
         on_illegal: IllegalPolicy = "keep",
         render_mode: str | None = None,
+        *,
+        truth: Evaluator | None = None,
     ) -> None:
         if render_mode is not None and render_mode not in self.metadata["render_modes"]:
             raise ValueError(f"render_mode must be one of {self.metadata['render_modes']} or None")
@@ -94,8 +98,9 @@ class TransformEnv(gym.Env[Observation, npt.NDArray[np.int64]]):
         self.render_mode = render_mode
         self.observation_space = encoder.observation_space()  # type: ignore[assignment]
         self.action_space = spaces.MultiDiscrete(np.full(encoder.n_edges, transitions.n_choices, np.int64))
-        self.truth: Evaluator | None = None
-        """An evaluator of the ground truth for reports (never rewarded), where one exists."""
+        self.truth = truth
+        """An evaluator of the ground truth for reports (never rewarded), where one exists; the
+        evaluator itself when the reward is exact."""
         self._beta: Genotype | None = None
         self._alpha: Genotype | None = None
         self._mask: npt.NDArray[np.bool_] | None = None
@@ -130,12 +135,31 @@ class TransformEnv(gym.Env[Observation, npt.NDArray[np.int64]]):
         return self._mask.reshape(-1).copy()
 
     def step(self, action: npt.NDArray[np.int64]) -> tuple[Observation, float, bool, bool, dict[str, Any]]:
+        alpha = self.rewrite(action)
+        eval_beta, eval_alpha = self.evaluator.evaluate([self.beta, alpha])
+        return self.conclude(action, alpha, eval_beta, eval_alpha)
+
+    def rewrite(self, action: npt.NDArray[np.int64]) -> Genotype:
+        """α: the current β with every edge rewritten by ``action`` (a pure function of β and the action).
+
+        Raises:
+            ValueError: for a wrong shape, an out-of-range value, or (``on_illegal="raise"``) a masked
+                choice.
+        """
+        return self.transitions.apply(self.beta, action, self.on_illegal)
+
+    def conclude(
+        self, action: npt.NDArray[np.int64], alpha: Genotype, eval_beta: Evaluation, eval_alpha: Evaluation
+    ) -> tuple[Observation, float, bool, bool, dict[str, Any]]:
+        """End the episode with α and the two evaluations that reward it (one evaluator call scored both).
+
+        :meth:`step` calls it after one evaluation of β and α; a vectorised env that scores the pairs of
+        many envs in one call (``agents.batching.SupernetVecEnv``) calls it with each env's pair.
+        """
         beta = self.beta
         assert self._mask is not None
         mask = self._mask
-        alpha = self.transitions.apply(beta, action, self.on_illegal)
         self._alpha = alpha
-        eval_beta, eval_alpha = self.evaluator.evaluate([beta, alpha])
         reward = float(eval_alpha.accuracy - eval_beta.accuracy)
         info: dict[str, Any] = {
             "beta": str(beta),
@@ -150,6 +174,16 @@ class TransformEnv(gym.Env[Observation, npt.NDArray[np.int64]]):
             info[f"{key}_beta"] = value
         for key, value in eval_alpha.extra.items():
             info[f"{key}_alpha"] = value
+        if self.truth is not None and self.truth is not self.evaluator:
+            true_beta, true_alpha = self.truth.evaluate([beta, alpha])
+            info["table_val_accuracy_beta"], info["table_val_accuracy_alpha"] = (
+                true_beta.accuracy,
+                true_alpha.accuracy,
+            )
+            for key, value in true_beta.extra.items():
+                info[f"{key}_beta"] = value
+            for key, value in true_alpha.extra.items():
+                info[f"{key}_alpha"] = value
         if self.cost is not None:
             info["params_beta"], info["madds_beta"] = self.cost(beta)
             info["params_alpha"], info["madds_alpha"] = self.cost(alpha)

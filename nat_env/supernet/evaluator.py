@@ -110,7 +110,6 @@ class SupernetEvaluator:
         self.grouped = data.device.type == "cuda" if grouped is None else grouped
         self.max_rows_per_pass = max_rows_per_pass
         self.calls = 0
-        self._prefetched: tuple[tuple[Genotype, ...], list[Evaluation]] | None = None
         self.seed(seed)
 
     def seed(self, seed: int) -> None:
@@ -130,17 +129,8 @@ class SupernetEvaluator:
             self._cursor = stop % n
         return index
 
-    def provide(self, genotypes: Sequence[Genotype], evaluations: Sequence[Evaluation]) -> None:
-        """Hand over evaluations computed elsewhere (a grouped pass); the next matching call returns them."""
-        self._prefetched = (tuple(genotypes), list(evaluations))
-
     def evaluate(self, genotypes: Sequence[Genotype]) -> list[Evaluation]:
         """Validation accuracy of every genotype on the same window of the rewards split."""
-        if self._prefetched is not None:
-            keys, evaluations = self._prefetched
-            self._prefetched = None
-            if keys == tuple(genotypes):
-                return evaluations
         for genotype in genotypes:
             self.supernet.check(genotype)
         self.calls += 1

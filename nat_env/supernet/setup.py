@@ -241,11 +241,22 @@ class SupernetSetup:
     checkpoint: Path | None
     parts: dict[str, Supernet] | None = None
 
-    def evaluator(self, seed: int, window: Window = "rotating", memoize: bool = False) -> SupernetEvaluator:
-        """An evaluator of this setup's weights with the preset's reward images and chunk size."""
+    remembering: dict[tuple[int, int], SupernetEvaluator] = field(default_factory=dict)
+    """The fixed-window, memoizing evaluators of this setup by (reward images, chunk size)."""
+
+    def evaluator(
+        self,
+        seed: int,
+        window: Window = "rotating",
+        memoize: bool = False,
+        preset: Preset | None = None,
+    ) -> SupernetEvaluator:
+        """A new evaluator of this setup's weights with a preset's reward images and chunk size (the
+        setup's own preset when ``preset`` is None: setups are shared across those two fields)."""
+        preset = preset or self.spec.preset
         settings: dict[str, Any] = {
-            "reward_images": self.spec.preset.reward_images,
-            "eval_batch_size": self.spec.preset.eval_batch_size,
+            "reward_images": preset.reward_images,
+            "eval_batch_size": preset.eval_batch_size,
             "seed": seed,
             "options": self.options,
             "window": window,
@@ -254,6 +265,45 @@ class SupernetSetup:
         if self.parts is not None:
             return FewShotEvaluator(self.parts, self.spec.training.split_edge, self.data, **settings)
         return SupernetEvaluator(self.supernet, self.data, **settings)
+
+    def remembering_evaluator(self, preset: Preset | None = None) -> SupernetEvaluator:
+        """The fixed-window evaluator that remembers every accuracy, one per setup and window size.
+
+        Every environment of the setup shares it, and its accuracies are loaded from (and
+        :meth:`save_scores` writes them to) a file beside the checkpoint (:meth:`scores_path`).
+
+        Raises:
+            ValueError: in ``online`` mode (the weights keep changing).
+        """
+        if self.spec.mode != "pretrained":
+            raise ValueError("only a pre-trained (frozen) supernet can remember accuracies")
+        preset = preset or self.spec.preset
+        key = (preset.reward_images, preset.eval_batch_size)
+        if key not in self.remembering:
+            evaluator = self.evaluator(self.spec.seed, window="fixed", memoize=True, preset=preset)
+            path = self.scores_path(evaluator)
+            if path is not None:
+                evaluator.load_memo(path)
+            self.remembering[key] = evaluator
+        return self.remembering[key]
+
+    def scores_path(self, evaluator: SupernetEvaluator) -> Path | None:
+        """Where the remembered accuracies of a pre-trained setup are kept (``None`` without a cached
+        checkpoint: a given checkpoint may be rewritten in place, so its scores are not kept on disk)."""
+        if self.checkpoint is None or self.spec.checkpoint is not None:
+            return None
+        window = f"w{evaluator.reward_images}-b{evaluator.eval_batch_size}-s{self.spec.seed}"
+        training = self.spec.training
+        split = f"-split{training.split_edge}x{training.split_batches}" if training.split_edge >= 0 else ""
+        return self.checkpoint.with_name(f"{self.checkpoint.stem}{split}-scores-{window}.json")
+
+    def save_scores(self, evaluator: SupernetEvaluator) -> Path | None:
+        """Write an evaluator's remembered accuracies beside the checkpoint (``None`` if it remembers none
+        or the setup keeps none on disk)."""
+        path = self.scores_path(evaluator)
+        if path is None or evaluator.memo is None:
+            return None
+        return evaluator.save_memo(path)
 
 
 _SETUPS: dict[SupernetSpec, SupernetSetup] = {}
@@ -313,5 +363,5 @@ def build(spec: SupernetSpec) -> SupernetSetup:
 
 
 def clear_cache() -> None:
-    """Forget the shared data sets and supernets of this process."""
+    """Forget the shared data sets, supernets and their remembering evaluators of this process."""
     _SETUPS.clear()

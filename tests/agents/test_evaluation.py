@@ -9,7 +9,7 @@ import gymnasium as gym
 import numpy as np
 import pytest
 
-import nat_env  # noqa: F401 - registers the env ids
+import nat_env
 from agents import RandomAgent
 from agents.evaluation import METHODS, held_out_inputs, score
 from nat_env import Genotype
@@ -70,3 +70,27 @@ def test_unknown_methods_and_missing_models_are_refused(table_env: gym.Env) -> N
         score(None, table_env, inputs, methods=("best",))
     with pytest.raises(ValueError, match="need a model"):
         score(None, table_env, inputs, methods=("maximum",))
+
+
+class NoisyEvaluator:
+    """Every call scores each distinct genotype with fresh noise, as a supernet on rotating windows does."""
+
+    def __init__(self) -> None:
+        self.rng = np.random.default_rng(0)
+
+    def evaluate(self, genotypes: list[Genotype]) -> list[nat_env.Evaluation]:
+        window = {g: float(self.rng.uniform(0.4, 0.6)) for g in dict.fromkeys(genotypes)}
+        return [nat_env.Evaluation(window[g]) for g in genotypes]
+
+
+def test_sampling_reports_the_evaluation_that_chose_alpha() -> None:
+    env = make_env("darts", "nat")
+    env.evaluator = NoisyEvaluator()
+    inputs = held_out_inputs(env, 20, seed=0)
+    found = score(RandomAgent(0), env, inputs, methods=("sampling", "maximum", "keep"), k=4)
+    sampling = found.gains["sampling"]["val"]
+    # β is kept unless a sample beat it in the call that chose: never a loss, and a gain exactly when improved
+    assert np.all(sampling >= 0)
+    assert np.array_equal(sampling > 0, found.improved["sampling"])
+    assert found.improved["sampling"].mean() < 1.0
+    assert np.all(found.gains["keep"]["val"] == 0)

@@ -132,17 +132,24 @@ def test_an_exact_env_is_collected_in_a_batch(any_table: Path, tmp_path: Path) -
     def env() -> gym.Env:  # type: ignore[type-arg]
         return gym.make("NAT-NB201-CIFAR10-v0", table_path=str(any_table))
 
-    model = REINFORCE(GCNPolicy, env(), seed=0, n_steps=16, n_samples=4)
+    plain = REINFORCE(GCNPolicy, env(), seed=0, n_steps=16, n_samples=4)  # n_steps keeps SB3's meaning
+    assert (plain.n_envs, plain.n_steps) == (1, 16)
+    batched = gym.make_vec("NAT-NB201-CIFAR10-v0", num_envs=16, table_path=str(any_table), n_samples=4)
+    model = REINFORCE(GCNPolicy, batched, seed=0, n_steps=1, n_samples=4)
     assert isinstance(model.env, VecEnv)
     assert (model.n_envs, model.n_steps, model.env.get_attr("n_samples")[0]) == (16, 1, 4)
     model.learn(64)
     assert model.num_timesteps == 64
     assert model._n_updates == 4
     model.save(tmp_path / "model.zip")
-    loaded = REINFORCE.load(tmp_path / "model.zip", env=env())
+    loaded = REINFORCE.load(tmp_path / "model.zip", env=env())  # a plain env gets the saved batch back
     assert (loaded.n_envs, loaded.n_steps, loaded.n_samples) == (16, 1, 4)
+    assert loaded.get_env().get_attr("n_samples")[0] == 4  # type: ignore[union-attr]
     loaded.set_env(env())
     loaded.learn(32, reset_num_timesteps=False)
     assert loaded.num_timesteps == 96
     with pytest.raises(ValueError, match="multiple of n_samples"):
-        REINFORCE(GCNPolicy, env(), n_steps=6, n_samples=4)
+        gym.make_vec("NAT-NB201-CIFAR10-v0", num_envs=6, table_path=str(any_table), n_samples=4)
+    ungrouped = gym.make_vec("NAT-NB201-CIFAR10-v0", num_envs=8, table_path=str(any_table))
+    with pytest.raises(ValueError, match="group their inputs"):
+        REINFORCE(GCNPolicy, ungrouped, n_steps=1, n_samples=4)

@@ -32,7 +32,7 @@ def test_settings_of_each_algorithm() -> None:
     env = make_env(on_illegal="keep")
     reinforce = make_learner("reinforce-gcn", env)
     assert isinstance(reinforce, REINFORCE)
-    assert (reinforce.n_steps, reinforce.n_samples, reinforce.ent_coef) == (32, 4, 0.01)
+    assert (reinforce.n_steps, reinforce.n_samples, reinforce.ent_coef) == (32, 4, 0.01)  # one env: no table
     odd = make_learner(LearnerSpec(n_steps=6), env)
     assert isinstance(odd, REINFORCE)
     assert odd.n_samples == 1  # 4 samples per input do not divide 6 steps

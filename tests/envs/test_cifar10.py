@@ -10,8 +10,8 @@ import pytest
 from gymnasium.utils.env_checker import check_env as gym_check_env
 from stable_baselines3.common.env_checker import check_env as sb3_check_env
 
-from nat_env.envs.cifar10 import Cifar10Env, make_cifar10_env
-from nat_env.envs.vector import SupernetVecEnv
+from agents.batching import SupernetVecEnv
+from nat_env.envs.supernet import SupernetEnv, make_cifar10_env
 from nat_env.records import CacheWarning
 from nat_env.supernet.setup import clear_cache
 from tests.conftest import shared_file
@@ -32,7 +32,7 @@ def cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return tmp_path_factory.mktemp("env-cache")
 
 
-def tiny_env(archive: Path, cache: Path, **kwargs: object) -> Cifar10Env:
+def tiny_env(archive: Path, cache: Path, **kwargs: object) -> SupernetEnv:
     options: dict[str, object] = {"preset": "tiny", "device": "cpu", "warmup_steps": 10, "reward_images": 64}
     options.update(kwargs)
     return make_cifar10_env(archive=str(archive), cache_dir=str(cache), **options)  # type: ignore[arg-type]
@@ -84,19 +84,22 @@ def test_unknown_override_is_refused(archive: Path, cache: Path) -> None:
 
 def test_online_mode_trains_between_episodes(archive: Path, cache: Path) -> None:
     env = tiny_env(archive, cache, supernet_mode="online", warmup_steps=0)
-    assert env.schedule is not None
-    before = env.schedule.trainer.steps_done
+    schedule = env.setup.schedule
+    assert schedule is not None
+    before = schedule.trainer.steps_done
     for _ in range(3):
         env.reset()
         env.step(env.action_space.sample())
-    assert env.schedule.trainer.steps_done == before + 2
+    assert schedule.trainer.steps_done == before + 2
 
 
-def test_nat_plus_plus_and_nb201(archive: Path, cache: Path) -> None:
-    for env in (tiny_env(archive, cache, transitions="nat++"), tiny_env(archive, cache, space="nb201")):
-        env.reset(seed=0)
-        _, reward, *_ = env.step(env.action_space.sample())
-        assert -1.0 <= reward <= 1.0
+def test_nat_plus_plus(archive: Path, cache: Path) -> None:
+    env = tiny_env(archive, cache, transitions="nat++")
+    env.reset(seed=0)
+    _, reward, *_ = env.step(env.action_space.sample())
+    assert -1.0 <= reward <= 1.0
+    with pytest.raises(TypeError, match="space"):  # NAS-Bench-201 cells have their own id
+        tiny_env(archive, cache, space="nb201")
 
 
 def test_vector_env_groups_evaluations(archive: Path, cache: Path) -> None:
@@ -107,16 +110,21 @@ def test_vector_env_groups_evaluations(archive: Path, cache: Path) -> None:
     masks = vec.action_masks()
     assert masks.shape == (3, vec.action_space.nvec.sum())  # type: ignore[union-attr]
     assert np.array_equal(np.stack(vec.env_method("action_masks")), masks)
-    evaluator = vec.cifar_envs[0].supernet_evaluator
+    evaluator = vec.transform_envs[0].supernet_evaluator  # type: ignore[attr-defined]
     calls = evaluator.calls
+    betas = [env.beta for env in vec.transform_envs]
     actions = np.stack([vec.action_space.sample() for _ in range(3)])
     _, rewards, dones, infos = vec.step(actions)
     assert evaluator.calls == calls + 1
     assert vec.grouped_calls == 1
-    assert all(e.supernet_evaluator.calls == 0 for e in vec.cifar_envs[1:])
+    assert all(e.supernet_evaluator.calls == 0 for e in vec.transform_envs[1:])  # type: ignore[attr-defined]
     assert rewards.shape == (3,)
     assert dones.all()
     assert all("terminal_observation" in info for info in infos)
+    # each env's step is concluded with its own pair: the reward is the difference its info reports
+    for beta, reward, info in zip(betas, rewards, infos, strict=True):
+        assert info["beta"] == str(beta)
+        assert reward == pytest.approx(info["acc_alpha"] - info["acc_beta"])
 
 
 @pytest.mark.slow

@@ -114,7 +114,7 @@ def test_an_unknown_genotype_name_in_reset_suggests_the_closest(any_table: Path)
 
 def test_vector_env_matches_single_env(any_table: Path) -> None:
     vec = NB201VecEnv(8, table_path=str(any_table), seed=0)
-    observations = vec.reset()
+    observations, _ = vec.reset()
     masks = vec.action_masks()
     assert (masks == observations["action_mask"].astype(bool)).all()
     rng = np.random.default_rng(0)
@@ -125,11 +125,12 @@ def test_vector_env_matches_single_env(any_table: Path) -> None:
         beta = nat_env.nb201.cells.genotype_of(vec._ops[i])
         env.reset(options={"genotype": beta})
         expected.append(env.step(actions[i])[1])
-    _, rewards, dones, infos = vec.step(actions)
-    assert dones.all()
+    _, rewards, terminated, truncated, infos = vec.step(actions)
+    assert terminated.all()
+    assert not truncated.any()
     assert rewards == pytest.approx(np.array(expected, np.float32))
-    assert "terminal_observation" in infos[0]
-    assert vec.env_method("action_masks")[0].shape == (18,)
+    assert infos["acc_alpha"] - infos["acc_beta"] == pytest.approx(rewards)
+    assert infos["final_obs"][0]["action_mask"].shape == (18,)
 
 
 @pytest.mark.parametrize("rule", ["nat", "nat++"])
@@ -137,9 +138,9 @@ def test_vector_env_of_an_env_steps_as_the_env_does(rule: str, any_table: Path) 
     env = _make("NAT-NB201-CIFAR100-v0", any_table, transitions=rule, inputs="connected")
     assert isinstance(env, nat_env.envs.nb201.NB201Env)
     vec = env.vector_env(12, n_samples=3, seed=0)
-    assert vec.action_space == env.action_space
+    assert vec.single_action_space == env.action_space
     rng = np.random.default_rng(0)
-    observations = vec.reset()
+    observations, _ = vec.reset()
     for _ in range(5):
         codes = vec._codes.copy()
         assert (codes.reshape(4, 3) == codes.reshape(4, 3)[:, :1]).all()  # groups of 3 share an input
@@ -152,8 +153,8 @@ def test_vector_env_of_an_env_steps_as_the_env_does(rule: str, any_table: Path) 
             assert all(np.array_equal(obs[key], observations[key][i]) for key in obs)
             assert np.array_equal(env.action_masks(), masks[i])
             expected.append(env.step(actions[i])[1])
-        observations, rewards, dones, _ = vec.step(actions)
-        assert dones.all()
+        observations, rewards, terminated, _, _ = vec.step(actions)
+        assert terminated.all()
         np.testing.assert_allclose(rewards, np.array(expected, np.float32))
 
 
@@ -270,3 +271,37 @@ def test_code_env_edge_cases(any_table: Path) -> None:
         fast.reset(options={"genotype": "DARTS_V2"})
     with pytest.raises(RuntimeError, match="reset"):
         _make("NAT-NB201-CIFAR10-v0", any_table).step(np.zeros(6, np.int64))
+
+
+def test_make_vec_returns_the_batched_env_and_wastes_no_step(env_id: str, any_table: Path) -> None:
+    vec = gym.make_vec(env_id, num_envs=8, table_path=str(any_table), n_samples=2)
+    assert isinstance(vec, NB201VecEnv)
+    assert vec.metadata["autoreset_mode"] == gym.vector.AutoresetMode.SAME_STEP
+    vec.reset(seed=3)
+    env = _make(env_id, any_table)
+    rng = np.random.default_rng(0)
+    for _ in range(4):  # every step ends every episode and starts the next: rewards are all real
+        codes = vec.input_codes
+        actions = np.stack(
+            [transitions.random_legal_action(m.reshape(6, 3), rng) for m in vec.action_masks()]
+        )
+        expected = []
+        for code, action in zip(codes, actions, strict=True):
+            env.reset(options={"genotype": nat_env.nb201.cells.genotype_of_code(int(code))})
+            expected.append(env.step(action)[1])
+        _, rewards, terminated, _, _ = vec.step(actions)
+        assert terminated.all()
+        np.testing.assert_allclose(rewards, np.array(expected, np.float32))
+        assert not np.array_equal(vec.input_codes, codes)  # the next inputs are drawn in the same step
+    again = gym.make_vec(env_id, num_envs=8, table_path=str(any_table), n_samples=2)
+    assert np.array_equal(again.reset(seed=3)[0]["edge_op"], vec.reset(seed=3)[0]["edge_op"])
+
+
+def test_importing_nat_env_imports_no_stable_baselines3() -> None:
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, nat_env, gymnasium as g; assert 'stable_baselines3' not in sys.modules, 'SB3 imported'"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True)

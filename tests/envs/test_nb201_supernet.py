@@ -12,12 +12,7 @@ from gymnasium.utils.env_checker import check_env as gym_check_env
 from stable_baselines3.common.env_checker import check_env as sb3_check_env
 
 import nat_env
-from nat_env.envs.nb201_supernet import (
-    NB201SupernetEnv,
-    clear_evaluators,
-    make_nb201_supernet_env,
-    save_scores,
-)
+from nat_env.envs.supernet import SupernetEnv, make_nb201_supernet_env, save_scores
 from nat_env.nb201 import NB201Table, TableEvaluator
 from nat_env.nb201.cells import code_of
 from nat_env.records import CacheWarning
@@ -39,7 +34,7 @@ def cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return tmp_path_factory.mktemp("nb201-supernet-cache")
 
 
-def tiny(archive: Path, cache: Path, **kwargs: object) -> NB201SupernetEnv:
+def tiny(archive: Path, cache: Path, **kwargs: object) -> SupernetEnv:
     options: dict[str, object] = {"preset": "tiny", "device": "cpu", "warmup_steps": 10, "reward_images": 64}
     options.update(kwargs)
     return make_nb201_supernet_env(archive=str(archive), cache_dir=str(cache), **options)  # type: ignore[arg-type]
@@ -107,7 +102,6 @@ def test_remembered_scores_survive_the_process(archive: Path, cache: Path) -> No
     assert path.is_file()
     remembered = dict(env.supernet_evaluator.memo or {})
     clear_cache()
-    clear_evaluators()
     fresh = tiny(archive, cache, seed=2)
     assert fresh.supernet_evaluator.memo == remembered
 
@@ -121,7 +115,6 @@ def test_a_damaged_score_memo_is_set_aside_and_rebuilt(archive: Path, cache: Pat
     assert path is not None
     path.write_text(damage)
     clear_cache()
-    clear_evaluators()
     with pytest.warns(
         CacheWarning, match=rf"{path.name} does not load .*set aside as .*{path.name}\.corrupt"
     ):
@@ -133,7 +126,6 @@ def test_a_damaged_score_memo_is_set_aside_and_rebuilt(archive: Path, cache: Pat
     assert save_scores(fresh) == path  # rebuilt in place
     rebuilt = dict(fresh.supernet_evaluator.memo or {})
     clear_cache()
-    clear_evaluators()
     with warnings.catch_warnings():
         warnings.simplefilter("error", CacheWarning)
         assert tiny(archive, cache, seed=3).supernet_evaluator.memo == rebuilt
@@ -173,7 +165,7 @@ def test_online_mode_rotates_and_does_not_remember(archive: Path, cache: Path) -
     env = tiny(archive, cache, supernet_mode="online", warmup_steps=0)
     assert env.supernet_evaluator.window == "rotating"
     assert env.supernet_evaluator.memo is None
-    assert env.schedule is not None
+    assert env.setup.schedule is not None
 
 
 def test_a_warm_up_below_the_faithful_budget_warns(

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 import torch
 
-from nat_env.envs.nb201_supernet import clear_evaluators, make_nb201_supernet_env
+from nat_env.envs.supernet import make_nb201_supernet_env
 from nat_env.genotypes import parse
 from nat_env.supernet.few_shot import FewShotEvaluator, SplitSampler
 from nat_env.supernet.samplers import CodeSampler
@@ -63,7 +63,6 @@ def test_parts_are_cached_and_the_split_needs_pretrained_mode(archive: Path, tmp
     checkpoints = sorted(p.name for p in tmp_path.glob("supernet-*.pt"))
     assert len(checkpoints) == 1 + 5  # the one-shot supernet and five parts
     clear_cache()
-    clear_evaluators()
     env(archive, tmp_path, split_edge=1, split_batches=2)
     assert sorted(p.name for p in tmp_path.glob("supernet-*.pt")) == checkpoints  # loaded, not trained
     with pytest.raises(ValueError, match="pretrained"):

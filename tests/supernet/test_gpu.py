@@ -9,7 +9,7 @@ import pytest
 import torch
 
 from nat_env.data import CifarData
-from nat_env.envs.cifar10 import make_cifar10_env
+from nat_env.envs.supernet import make_cifar10_env
 from nat_env.sampler import GenotypeSampler
 from nat_env.supernet.model import Supernet, SupernetConfig
 from tests.data.fake_cifar import write_image_tree
