@@ -194,6 +194,28 @@ def make_supernet_env(
     )
 
 
+SPEC_ARGUMENTS = (
+    "transitions",
+    "supernet_mode",
+    "device",
+    "seed",
+    "warmup_steps",
+    "reward_images",
+    "data_root",
+    "archive",
+    "download",
+    "cache_dir",
+    "checkpoint",
+)
+"""The arguments of the id factories that :func:`~nat_env.supernet.setup.make_spec` takes by name."""
+
+
+def spec_arguments(arguments: dict[str, Any]) -> dict[str, Any]:
+    """The specification's keyword arguments among a factory's arguments (its ``locals()``): the named
+    ones of :data:`SPEC_ARGUMENTS` and the preset, training and online ``overrides``."""
+    return {**{name: arguments[name] for name in SPEC_ARGUMENTS}, **arguments["overrides"]}
+
+
 def make_cifar10_env(
     data_root: str | None = None,
     device: str = "auto",
@@ -241,22 +263,7 @@ def make_cifar10_env(
     Raises:
         ValueError: for an unknown option or override.
     """
-    spec = make_spec(
-        preset,
-        space="darts",
-        transitions=transitions,
-        supernet_mode=supernet_mode,
-        device=device,
-        seed=seed,
-        warmup_steps=warmup_steps,
-        reward_images=reward_images,
-        data_root=data_root,
-        archive=archive,
-        download=download,
-        cache_dir=cache_dir,
-        checkpoint=checkpoint,
-        **overrides,
-    )
+    spec = make_spec(preset, space="darts", **spec_arguments(locals()))
     return make_supernet_env(spec, on_illegal=on_illegal, render_mode=render_mode)
 
 
@@ -297,22 +304,7 @@ def make_nb201_supernet_env(
         ValueError: for an unknown option or override.
         nat_env.nb201.TableNotFoundError: for a table path that holds no table.
     """
-    spec = make_spec(
-        preset,
-        space="nb201",
-        transitions=transitions,
-        supernet_mode=supernet_mode,
-        device=device,
-        seed=seed,
-        warmup_steps=warmup_steps,
-        reward_images=reward_images,
-        data_root=data_root,
-        archive=archive,
-        download=download,
-        cache_dir=cache_dir,
-        checkpoint=checkpoint,
-        **overrides,
-    )
+    spec = make_spec(preset, space="nb201", **spec_arguments(locals()))
     truth = truth_table(table_path)
     return make_supernet_env(spec, truth=truth, inputs=inputs, on_illegal=on_illegal, render_mode=render_mode)
 
