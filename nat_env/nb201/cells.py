@@ -1,11 +1,11 @@
-"""NAS-Bench-201 cells as numbers: op-id arrays, integer codes and NAT's rewrites, to and from genotypes.
+"""NAS-Bench-201 cells as numbers: op-id arrays and integer codes, to and from genotypes.
 
 This is the one home of the conversion between a NAS-Bench-201 :class:`~nat_env.genotypes.Genotype`
 and its array forms, which the table, the exact evaluator, the oracle and the vectorised environment all
 index by. A cell is six op ids (ids of :data:`nat_env.ops.NB201_OPS`; edge order 0→1, 0→2, 1→2, 0→3,
 1→3, 2→3); its *code* is ``sum(op_id[e] * 5**e)``, a dense key in ``0 .. 5**6 - 1``. The array
-functions take any leading batch shape, so many cells are converted, rewritten or checked with a few
-numpy operations.
+functions take any leading batch shape, so many cells are converted or checked with a few numpy
+operations (:mod:`nat_env.nb201.lookup` rewrites them).
 """
 
 from __future__ import annotations
@@ -17,7 +17,6 @@ import numpy as np
 import numpy.typing as npt
 
 from nat_env import ops as _ops
-from nat_env import transitions as _transitions
 from nat_env.genotypes import Genotype, nb201_cell
 
 N_EDGES = 6
@@ -96,29 +95,6 @@ def live_nodes(ops: npt.NDArray[np.int64]) -> npt.NDArray[np.bool_]:
     for edge, (source, target) in enumerate(zip(SOURCES, TARGETS, strict=True)):
         live[:, target] |= live[:, source] & on[:, edge]
     return live
-
-
-def nat_apply(ops: npt.NDArray[np.int64], actions: npt.ArrayLike) -> npt.NDArray[np.int64]:
-    """NAT's rewrite of many cells; an illegal "keep" on a skip or null edge keeps it, as the env does.
-
-    Shapes: ``ops (..., 6)``, ``actions (..., 6)`` → ``(..., 6)``.
-
-    Raises:
-        ValueError: on a wrong shape or a value outside 0..2.
-    """
-    actions = np.asarray(actions)
-    if actions.shape != ops.shape:
-        raise ValueError(f"actions must have shape {ops.shape}, got {actions.shape}")
-    if actions.size and (actions.min() < 0 or actions.max() > _transitions.NULL):
-        raise ValueError("action values must lie in 0..2")
-    return np.where(actions == _transitions.KEEP, ops, np.where(actions == _transitions.SKIP, SKIP, NONE))
-
-
-def nat_masks(ops: npt.NDArray[np.int64]) -> npt.NDArray[np.bool_]:
-    """NAT legality per edge and choice. Shapes: ``(..., 6)`` → ``(..., 6, 3)``."""
-    masks = np.ones((*ops.shape, 3), bool)
-    masks[..., _transitions.KEEP] = ops > SKIP
-    return masks
 
 
 def computation_classes() -> npt.NDArray[np.int64]:

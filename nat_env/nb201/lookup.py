@@ -3,8 +3,10 @@
 Between the genotype and the exact environments: :class:`~nat_env.envs.nb201.NB201Env` and
 :class:`~nat_env.envs.nb201_vector.NB201VecEnv` read these tables by cell code (see
 :mod:`nat_env.nb201.cells`) instead of building, validating, encoding and formatting a
-:class:`~nat_env.genotypes.Genotype` on every step. Every entry is what the genotype path gives for its
-cell (:meth:`GraphEncoder.encode`, :meth:`Transitions.mask` and :meth:`Transitions.apply`, ``str``); the
+:class:`~nat_env.genotypes.Genotype` on every step, and the oracle (:mod:`nat_env.nb201.oracle`)
+rewrites every cell with them. Every entry is what the genotype path gives for its cell
+(:meth:`GraphEncoder.encode`, :meth:`Transitions.mask` and :meth:`Transitions.apply`, ``str``): the
+NAT or NAT++ rule is read from :mod:`nat_env.transitions` (:func:`rewrite_rule`), its one home; the
 tests compare the two paths over the space. The tables are built vectorised, once per process and set of
 transitions (:func:`cell_tables`); the texts on first use of each cell.
 """
@@ -153,6 +155,18 @@ class CellTables:
                 changed.append(edge)
             alpha += result * _PLACES[edge]
         return Rewrite(alpha, changed, illegal)
+
+    def apply(
+        self, ops: npt.NDArray[np.int64], actions: npt.NDArray[np.int64]
+    ) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.bool_]]:
+        """α of many cells at once: each edge's choice by the rule, a forbidden one keeping the op.
+
+        Shapes: ``ops (..., 6)`` op ids, ``actions (..., 6)`` choices in ``0..K-1`` → the op ids of α and
+        where the choice was forbidden, both ``(..., 6)``.
+        """
+        result = self.rule[ops, actions]
+        illegal = result < 0
+        return np.where(illegal, ops, result), illegal
 
 
 def cell_tables(transitions: str = "nat") -> CellTables:

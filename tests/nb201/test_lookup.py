@@ -7,7 +7,7 @@ import pytest
 
 from nat_env import transitions
 from nat_env.encoding import GraphEncoder
-from nat_env.nb201.cells import N_CELLS, code_of, genotype_of_code
+from nat_env.nb201.cells import N_CELLS, code_of, codes_of, genotype_of_code, ops_of
 from nat_env.nb201.lookup import cell_tables
 
 ALL_CODES = np.arange(N_CELLS)
@@ -48,6 +48,9 @@ def test_rewrites_match_transitions(rule: str) -> None:
         assert rewrite.illegal_edges == int(np.sum(~mask[np.arange(6), action]))
         legal = mask[np.arange(6), action].all()
         assert (tables.rewrite(code, action, "raise") is not None) == legal
+        ops, illegal = tables.apply(ops_of(np.array([code])), action[None])
+        assert codes_of(ops)[0] == code_of(alpha)
+        assert illegal.any() == (not legal)
 
 
 def test_actions_off_the_fast_path() -> None:
