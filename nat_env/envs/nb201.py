@@ -1,29 +1,26 @@
 """The exact-reward environments: NAT on NAS-Bench-201 cells, rewards from the table.
 
 ``gym.make("NAT-NB201-CIFAR10-v0")`` (and ``-CIFAR100-v0``, ``-ImageNet16-v0``) build an
-:class:`NB201Env`: the :class:`~nat_env.envs.transform.TransformEnv` MDP on a
-:class:`~nat_env.nb201.TableEvaluator` and a sampler over the table's cells, its episodes held as cell
-codes and read from :mod:`nat_env.nb201.lookup`. The table path comes from ``table_path`` or
-``NAT_NB201_TABLE``.
+:class:`NB201Env`: the :class:`~nat_env.envs.transform.TransformEnv` MDP composed of table-backed parts,
+a :class:`~nat_env.nb201.TableEvaluator`, a sampler over the table's cells and the transitions and
+encoder of :mod:`nat_env.nb201.lookup`, which read each cell by its code. The table path comes from
+``table_path`` or ``NAT_NB201_TABLE``.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
-import gymnasium as gym
 import numpy as np
 import numpy.typing as npt
 
-from nat_env.encoding import Observation
 from nat_env.envs import checked_arguments
 from nat_env.envs.nb201_vector import NB201VecEnv
 from nat_env.envs.transform import TransformEnv
-from nat_env.genotypes import Genotype, resolve
-from nat_env.nb201.cells import code_of, genotype_of_code
+from nat_env.genotypes import Genotype
+from nat_env.nb201.cells import genotype_of_code
 from nat_env.nb201.evaluator import TableEvaluator, input_codes, load_table
-from nat_env.nb201.lookup import cell_tables
+from nat_env.nb201.lookup import TableEncoder, TableTransitions, cell_tables
 from nat_env.transitions import IllegalPolicy
 
 
@@ -48,13 +45,15 @@ class TableSampler:
 
 
 class NB201Env(TransformEnv):
-    """NAT on NAS-Bench-201 cells with exact rewards: :class:`TransformEnv`'s MDP, episodes held as codes.
+    """NAT on NAS-Bench-201 cells with exact rewards: :class:`TransformEnv` composed of table-backed parts.
 
     ## Description
-    :class:`TransformEnv`'s one-step MDP with the table as evaluator. Observations, rewards and infos
-    are the composed env's (the tests compare the two); a step reads the cell tables of
-    :mod:`nat_env.nb201.lookup` and the table by cell code instead of building, validating, encoding and
-    formatting genotypes, so a first visit of a cell costs what a repeated one does.
+    :class:`TransformEnv`'s one-step MDP, run by its own ``reset`` and ``step``, with the table as
+    evaluator and the transitions and encoder of :mod:`nat_env.nb201.lookup`: they read a cell's legal
+    choices, rewrite and observation from per-cell tables by its code, and β and α are the genotypes of
+    their codes, decoded once per process. Observations, rewards and infos are those of the same env
+    composed of the genotype-level parts (the tests compare the two), so a first visit of a cell costs
+    what a repeated one does.
 
     ## Action Space, Observation Space, Rewards, Starting State, Episode End, Info
     As :class:`TransformEnv`. Info also holds ``test_accuracy_beta``/``_alpha`` (reported, never
@@ -76,40 +75,19 @@ class NB201Env(TransformEnv):
         render_mode: str | None = None,
     ) -> None:
         tables = cell_tables(transitions)
-        encoder = tables.encoder
         super().__init__(
-            evaluator, sampler, encoder.transitions, encoder, None, on_illegal, render_mode, truth=evaluator
+            evaluator,
+            sampler,
+            TableTransitions(tables),
+            TableEncoder(tables),
+            None,
+            on_illegal,
+            render_mode,
+            truth=evaluator,
         )
         self.table = evaluator
         self.tables = tables
         self.code_sampler = sampler
-        self._code: int | None = None
-        self._alpha_code: int | None = None
-        self._given: Genotype | None = None  # a genotype passed to reset keeps its name for pictures
-
-    @property
-    def beta(self) -> Genotype:
-        if self._code is None:
-            raise RuntimeError("call reset() before using the environment")
-        return self._given if self._given is not None else genotype_of_code(self._code)
-
-    @property
-    def alpha(self) -> Genotype | None:
-        return None if self._alpha_code is None else genotype_of_code(self._alpha_code)
-
-    def reset(
-        self, *, seed: int | None = None, options: dict[str, Any] | None = None
-    ) -> tuple[Observation, dict[str, Any]]:
-        gym.Env.reset(self, seed=seed)
-        spec = (options or {}).get("genotype")
-        if spec is None:
-            self._given, code = None, self.code_sampler.code(self.np_random)
-        else:
-            self._given = resolve(spec)
-            self.encoder.check(self._given)
-            code = code_of(self._given)
-        self._code, self._alpha_code = code, None
-        return self.tables.observation(code), {"beta": self.tables.text(code)}
 
     def vector_env(self, num_envs: int, n_samples: int = 1, seed: int | None = None) -> NB201VecEnv:
         """``num_envs`` copies of this env stepped together as a Gymnasium vector env (one policy forward
@@ -122,36 +100,6 @@ class NB201Env(TransformEnv):
         return NB201VecEnv.of(
             self.table, self.code_sampler.codes, self.tables, self.on_illegal, num_envs, n_samples, seed
         )
-
-    def action_masks(self) -> npt.NDArray[np.bool_]:
-        if self._code is None:
-            raise RuntimeError("call reset() before action_masks()")
-        return self.tables.mask(self._code)
-
-    def step(self, action: npt.NDArray[np.int64]) -> tuple[Observation, float, bool, bool, dict[str, Any]]:
-        beta = self._code
-        if beta is None:
-            raise RuntimeError("call reset() before using the environment")
-        rewrite = self.tables.rewrite(beta, action, self.on_illegal)
-        if rewrite is None:  # the genotype path raises its error, or accepts whole floats
-            self.transitions.apply(self.beta, action, self.on_illegal)
-            rewrite = self.tables.rewrite(beta, np.asarray(action, np.int64), "keep")
-            assert rewrite is not None
-        alpha = self._alpha_code = rewrite.code
-        acc_beta, test_beta = self.table.lookup(beta)
-        acc_alpha, test_alpha = self.table.lookup(alpha)
-        info: dict[str, Any] = {
-            "beta": self.tables.text(beta),
-            "alpha": self.tables.text(alpha),
-            "acc_beta": acc_beta,
-            "acc_alpha": acc_alpha,
-            "changed_edges": rewrite.changed_edges,
-            "alpha_equals_beta": alpha == beta,
-            "illegal_edges": rewrite.illegal_edges,
-            "test_accuracy_beta": test_beta,
-            "test_accuracy_alpha": test_alpha,
-        }
-        return self.tables.observation(alpha), float(acc_alpha - acc_beta), True, False, info
 
 
 @checked_arguments

@@ -61,8 +61,19 @@ def op_ids(genotype: Genotype) -> npt.NDArray[np.int64]:
 
 
 def code_of(genotype: Genotype) -> int:
-    """The code ``sum(op_id[e] * 5**e)`` of a NAS-Bench-201 genotype (raises as :func:`op_ids`)."""
-    return int(codes_of(op_ids(genotype)))
+    """The code ``sum(op_id[e] * 5**e)`` of a NAS-Bench-201 genotype (raises as :func:`op_ids`).
+
+    A genotype that :func:`genotype_of_code` gave is looked up, not read (the exact environments
+    ask for the code of each β and α several times a step).
+    """
+    code = decoded_code(genotype)
+    return int(codes_of(op_ids(genotype))) if code is None else code
+
+
+def decoded_code(genotype: Genotype) -> int | None:
+    """The code of a genotype that :func:`genotype_of_code` gave (so a valid cell), else ``None``."""
+    code = _CODES.get(id(genotype))
+    return code if code is not None and _DECODED[code] is genotype else None
 
 
 def genotype_of(ops: npt.ArrayLike) -> Genotype:
@@ -70,16 +81,26 @@ def genotype_of(ops: npt.ArrayLike) -> Genotype:
     return Genotype(nb201_cell([_ops.NB201_OPS[int(i)] for i in np.asarray(ops)]))
 
 
-@lru_cache(maxsize=N_CELLS)
 def genotype_of_code(code: int) -> Genotype:
-    """The genotype of a cell code (the inverse of :func:`code_of`; cached, genotypes are immutable).
+    """The genotype of a cell code (the inverse of :func:`code_of`; decoded once per process, genotypes
+    are immutable).
 
     Raises:
         ValueError: for a code outside ``0 .. 5**6 - 1``.
     """
     if not 0 <= code < N_CELLS:
         raise ValueError(f"cell code {code} outside 0..{N_CELLS - 1}")
-    return genotype_of(ops_of(code))
+    genotype = _DECODED[code]
+    if genotype is None:
+        genotype = _DECODED[code] = genotype_of(ops_of(code))
+        _CODES[id(genotype)] = code
+    return genotype
+
+
+_DECODED: list[Genotype | None] = [None] * N_CELLS
+"""The genotype of each code that :func:`genotype_of_code` decoded (held, so the ids below stay theirs)."""
+_CODES: dict[int, int] = {}
+"""The code of each decoded genotype, by object id."""
 
 
 def arch_str(ops: Iterable[int]) -> str:

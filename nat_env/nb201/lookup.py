@@ -1,50 +1,46 @@
-"""Per-cell tables of the NAS-Bench-201 space: observations, legal choices, rewrites and texts by cell code.
+"""Per-cell tables of the NAS-Bench-201 space: observations, legal choices and rewrites by cell code.
 
-Between the genotype and the exact environments: :class:`~nat_env.envs.nb201.NB201Env` and
-:class:`~nat_env.envs.nb201_vector.NB201VecEnv` read these tables by cell code (see
-:mod:`nat_env.nb201.cells`) instead of building, validating, encoding and formatting a
-:class:`~nat_env.genotypes.Genotype` on every step, and the oracle (:mod:`nat_env.nb201.oracle`)
-rewrites every cell with them. Every entry is what the genotype path gives for its cell
-(:meth:`GraphEncoder.encode`, :meth:`Transitions.mask` and :meth:`Transitions.apply`, ``str``): the
-NAT or NAT++ rule is read from :mod:`nat_env.transitions` (:func:`rewrite_rule`), its one home; the
-tests compare the two paths over the space. The tables are built vectorised, once per process and set of
-transitions (:func:`cell_tables`); the texts on first use of each cell.
+Between the genotype and the exact environments. :class:`CellTables` holds, by cell code (see
+:mod:`nat_env.nb201.cells`), what the genotype path gives for every cell (:meth:`GraphEncoder.encode`,
+:meth:`Transitions.mask` and :meth:`Transitions.apply`); the NAT or NAT++ rule itself is read
+from :mod:`nat_env.transitions` (:func:`rewrite_rule`), so the rule has one home. Two readers use them:
+:class:`TableTransitions` and :class:`TableEncoder`, the transitions and the encoder that the exact
+:class:`~nat_env.envs.nb201.NB201Env` composes, which look a genotype's cell up instead of building,
+validating and encoding it; and :class:`~nat_env.envs.nb201_vector.NB201VecEnv` and the oracle
+(:mod:`nat_env.nb201.oracle`), which rewrite many cells at once (:meth:`CellTables.apply`). The tests
+compare the tables with the genotype path over the space. The tables are built vectorised, once per
+process and set of transitions (:func:`cell_tables`).
 """
 
 from __future__ import annotations
 
 from functools import lru_cache
-from typing import NamedTuple
 
 import numpy as np
 import numpy.typing as npt
+from gymnasium import spaces
 
 from nat_env import ops as _ops
 from nat_env import transitions as _transitions
 from nat_env.encoding import OP_IDS, GraphEncoder, Observation
+from nat_env.genotypes import Genotype
 from nat_env.nb201.cells import (
     N_CELLS,
     N_EDGES,
     N_OPS,
     PLACES,
     SKIP,
-    arch_str,
+    code_of,
+    decoded_code,
     genotype_of,
+    genotype_of_code,
     live_nodes,
     ops_of,
 )
-from nat_env.transitions import IllegalPolicy, Transitions
+from nat_env.transitions import Action, IllegalPolicy, Mask, Transitions
 
 _TO_ALL_OPS = np.array([OP_IDS[op] for op in _ops.NB201_OPS], np.int64)
 _PLACES = PLACES.tolist()
-
-
-class Rewrite(NamedTuple):
-    """What an action does to a cell: the code of α, the edges it changed, and the forbidden choices."""
-
-    code: int
-    changed_edges: list[int]
-    illegal_edges: int
 
 
 def rewrite_rule(transitions: Transitions) -> npt.NDArray[np.int64]:
@@ -63,7 +59,7 @@ def rewrite_rule(transitions: Transitions) -> npt.NDArray[np.int64]:
 
 
 class CellTables:
-    """The observation, legal choices, text and rewrites of every NAS-Bench-201 cell, by cell code.
+    """The observation, legal choices and rewrites of every NAS-Bench-201 cell, by cell code.
 
     Args:
         encoder: the NAS-Bench-201 encoder whose observations and transitions the tables reproduce.
@@ -93,7 +89,6 @@ class CellTables:
         ]
         """Per observation key, in the encoder's order: the per-cell table or the constant array."""
         self._masks: npt.NDArray[np.bool_] = self.legal[all_ops].reshape(N_CELLS, -1)
-        self._texts: list[str | None] = [None] * N_CELLS
 
     def encode(self, ops: npt.NDArray[np.int64]) -> Observation:
         """Stacked observations of op-id arrays. Shapes: ``ops (B, 6)`` → each array gains a leading ``B``."""
@@ -123,38 +118,28 @@ class CellTables:
         mask: npt.NDArray[np.bool_] = self._masks[code].copy()
         return mask
 
-    def text(self, code: int) -> str:
-        """The NAS-Bench-201 string of a cell (``str`` of its genotype)."""
-        text = self._texts[code]
-        if text is None:
-            text = self._texts[code] = arch_str(self._ops[code])
-        return text
-
-    def rewrite(self, code: int, action: npt.ArrayLike, on_illegal: IllegalPolicy) -> Rewrite | None:
-        """α of an integer action on a cell, as :meth:`Transitions.apply` gives it.
+    def rewrite(self, code: int, action: npt.ArrayLike, on_illegal: IllegalPolicy) -> int | None:
+        """The code of α for an integer action on a cell, as :meth:`Transitions.apply` gives it.
 
         Returns:
-            The rewrite, or ``None`` for an action this fast path does not take: not an integer array of
+            The code, or ``None`` for an action this fast path does not take: not an integer array of
             shape ``(6,)``, a value out of range, or a forbidden choice under ``on_illegal="raise"``
             (:meth:`Transitions.apply` then raises its error, or accepts whole floats).
         """
         array = np.asarray(action)
         if array.shape != (N_EDGES,) or array.dtype.kind not in "iu":
             return None
-        alpha, changed, illegal = 0, [], 0
-        for edge, (op, choice) in enumerate(zip(self._ops[code], array.tolist(), strict=True)):
+        alpha = 0
+        for op, choice, place in zip(self._ops[code], array.tolist(), _PLACES, strict=True):
             if not 0 <= choice < self.n_choices:
                 return None
             result = self._rule[op][choice]
             if result < 0:
                 if on_illegal != "keep":
                     return None
-                illegal += 1
                 result = op
-            if result != op:
-                changed.append(edge)
-            alpha += result * _PLACES[edge]
-        return Rewrite(alpha, changed, illegal)
+            alpha += result * place
+        return alpha
 
     def apply(
         self, ops: npt.NDArray[np.int64], actions: npt.NDArray[np.int64]
@@ -167,6 +152,70 @@ class CellTables:
         result = self.rule[ops, actions]
         illegal = result < 0
         return np.where(illegal, ops, result), illegal
+
+
+class TableTransitions:
+    """The :class:`~nat_env.transitions.Transitions` of the tables, read by cell code.
+
+    The legal choices and rewrites of the transitions the tables were built from (``tables.encoder.
+    transitions``), with α the decoded genotype of its cell code. An action the tables' fast path does
+    not take (:meth:`CellTables.rewrite`: floats, a wrong shape, a value out of range, a forbidden choice
+    under ``on_illegal="raise"``) goes to those transitions, which raise their error or rewrite whole
+    floats.
+
+    Args:
+        tables: the cell tables of a set of transitions.
+    """
+
+    def __init__(self, tables: CellTables) -> None:
+        self.tables = tables
+        self.rules = tables.encoder.transitions
+        self.name = self.rules.name
+        self.n_choices = self.rules.n_choices
+
+    def mask(self, genotype: Genotype) -> Mask:
+        return self.tables.mask(code_of(genotype)).reshape(N_EDGES, self.n_choices)
+
+    def apply(
+        self, genotype: Genotype, action: npt.ArrayLike, on_illegal: IllegalPolicy = "raise"
+    ) -> Genotype:
+        alpha = self.tables.rewrite(code_of(genotype), action, on_illegal)
+        if alpha is None:
+            return self.rules.apply(genotype, action, on_illegal)
+        return genotype_of_code(alpha)
+
+    def keep_action(self, genotype: Genotype) -> Action:
+        return self.rules.keep_action(genotype)
+
+    def choice_ops(self, genotype: Genotype) -> list[list[str]]:
+        return self.rules.choice_ops(genotype)
+
+
+class TableEncoder:
+    """The observations of the tables' :class:`~nat_env.encoding.GraphEncoder`, read by cell code.
+
+    Args:
+        tables: the cell tables of a set of transitions.
+    """
+
+    def __init__(self, tables: CellTables) -> None:
+        self.tables = tables
+        self.graph = tables.encoder
+        """The encoder whose observations the tables hold (it checks shapes)."""
+
+    @property
+    def n_edges(self) -> int:
+        return N_EDGES
+
+    def observation_space(self) -> spaces.Dict:
+        return self.graph.observation_space()
+
+    def check(self, genotype: Genotype) -> None:
+        if decoded_code(genotype) is None:  # a decoded cell fits by construction
+            self.graph.check(genotype)
+
+    def encode(self, genotype: Genotype) -> Observation:
+        return self.tables.observation(code_of(genotype))
 
 
 def cell_tables(transitions: str = "nat") -> CellTables:

@@ -209,8 +209,8 @@ def test_generated_table_runs_episodes(synthetic_table: Path) -> None:
 
 
 def _composed(env: nat_env.TransformEnv) -> nat_env.TransformEnv:
-    """The env as the genotype path builds it: the same parts composed in a plain TransformEnv."""
-    rules = env.transitions
+    """The env as the genotype path builds it: genotype-level transitions and encoder in a plain TransformEnv."""
+    rules = transitions.get(env.transitions.name, "nb201")
     composed = nat_env.TransformEnv(
         env.evaluator,
         TableSampler(env.code_sampler.codes),
