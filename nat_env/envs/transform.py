@@ -17,7 +17,7 @@ from gymnasium import spaces
 from nat_env.encoding import Encoder, Observation
 from nat_env.evaluation import Evaluation, Evaluator
 from nat_env.genotypes import Genotype, resolve
-from nat_env.render import rgb_array
+from nat_env.render import frame
 from nat_env.sampler import GenotypeSampler
 from nat_env.transitions import IllegalPolicy, Transitions, changed_edges
 
@@ -193,11 +193,4 @@ class TransformEnv(gym.Env[Observation, npt.NDArray[np.int64]]):
         return self.encoder.encode(alpha), reward, True, False, info
 
     def render(self) -> str | npt.NDArray[np.uint8] | None:
-        if self.render_mode == "rgb_array":
-            return rgb_array(self.beta, self.alpha)
-        if self.render_mode != "ansi":
-            return None
-        lines = [f"beta:  {self.beta}"]
-        if self.alpha is not None:
-            lines.append(f"alpha: {self.alpha}")
-        return "\n".join(lines)
+        return frame(self.render_mode, self.beta, self.alpha)

@@ -1,20 +1,22 @@
-"""Per-cell tables of the NAS-Bench-201 space: observations, legal choices and rewrites by cell code.
+"""Per-cell tables of the NAS-Bench-201 space: observations, legal choices, rewrites and texts by cell code.
 
 Between the genotype and the exact environments. :class:`CellTables` holds, by cell code (see
 :mod:`nat_env.nb201.cells`), what the genotype path gives for every cell (:meth:`GraphEncoder.encode`,
-:meth:`Transitions.mask` and :meth:`Transitions.apply`); the NAT or NAT++ rule itself is read
-from :mod:`nat_env.transitions` (:func:`rewrite_rule`), so the rule has one home. Two readers use them:
-:class:`TableTransitions` and :class:`TableEncoder`, the transitions and the encoder that the exact
-:class:`~nat_env.envs.nb201.NB201Env` composes, which look a genotype's cell up instead of building,
-validating and encoding it; and :class:`~nat_env.envs.nb201_vector.NB201VecEnv` and the oracle
-(:mod:`nat_env.nb201.oracle`), which rewrite many cells at once (:meth:`CellTables.apply`). The tests
-compare the tables with the genotype path over the space. The tables are built vectorised, once per
-process and set of transitions (:func:`cell_tables`).
+:meth:`Transitions.mask` and :meth:`Transitions.apply`, ``str``); the NAT or NAT++ rule itself is read
+from :mod:`nat_env.transitions` (:func:`rewrite_rule`), so the rule has one home. The exact
+:class:`~nat_env.envs.nb201.NB201Env` steps on the tables by cell code, and offers them through the
+genotype-level protocols as its ``transitions`` and ``encoder`` (:class:`TableTransitions`,
+:class:`TableEncoder`, which look a genotype's cell up instead of building, validating and encoding
+it); :class:`~nat_env.envs.nb201_vector.NB201VecEnv` and the oracle (:mod:`nat_env.nb201.oracle`)
+rewrite many cells at once (:meth:`CellTables.apply`). The tests compare the tables with the genotype
+path over the space. The tables are built vectorised, once per process and set of transitions
+(:func:`cell_tables`); the texts on first use of each cell.
 """
 
 from __future__ import annotations
 
 from functools import lru_cache
+from typing import NamedTuple
 
 import numpy as np
 import numpy.typing as npt
@@ -30,6 +32,7 @@ from nat_env.nb201.cells import (
     N_OPS,
     PLACES,
     SKIP,
+    arch_str,
     code_of,
     decoded_code,
     genotype_of,
@@ -41,6 +44,14 @@ from nat_env.transitions import Action, IllegalPolicy, Mask, Transitions
 
 _TO_ALL_OPS = np.array([OP_IDS[op] for op in _ops.NB201_OPS], np.int64)
 _PLACES = PLACES.tolist()
+
+
+class Rewrite(NamedTuple):
+    """What an action does to a cell: the code of α, the edges it changed, and the forbidden choices."""
+
+    code: int
+    changed_edges: list[int]
+    illegal_edges: int
 
 
 def rewrite_rule(transitions: Transitions) -> npt.NDArray[np.int64]:
@@ -89,6 +100,7 @@ class CellTables:
         ]
         """Per observation key, in the encoder's order: the per-cell table or the constant array."""
         self._masks: npt.NDArray[np.bool_] = self.legal[all_ops].reshape(N_CELLS, -1)
+        self._texts: list[str | None] = [None] * N_CELLS
 
     def encode(self, ops: npt.NDArray[np.int64]) -> Observation:
         """Stacked observations of op-id arrays. Shapes: ``ops (B, 6)`` → each array gains a leading ``B``."""
@@ -118,28 +130,38 @@ class CellTables:
         mask: npt.NDArray[np.bool_] = self._masks[code].copy()
         return mask
 
-    def rewrite(self, code: int, action: npt.ArrayLike, on_illegal: IllegalPolicy) -> int | None:
-        """The code of α for an integer action on a cell, as :meth:`Transitions.apply` gives it.
+    def text(self, code: int) -> str:
+        """The NAS-Bench-201 string of a cell (``str`` of its genotype)."""
+        text = self._texts[code]
+        if text is None:
+            text = self._texts[code] = arch_str(self._ops[code])
+        return text
+
+    def rewrite(self, code: int, action: npt.ArrayLike, on_illegal: IllegalPolicy) -> Rewrite | None:
+        """α of an integer action on a cell, as :meth:`Transitions.apply` gives it.
 
         Returns:
-            The code, or ``None`` for an action this fast path does not take: not an integer array of
+            The rewrite, or ``None`` for an action this fast path does not take: not an integer array of
             shape ``(6,)``, a value out of range, or a forbidden choice under ``on_illegal="raise"``
             (:meth:`Transitions.apply` then raises its error, or accepts whole floats).
         """
         array = np.asarray(action)
         if array.shape != (N_EDGES,) or array.dtype.kind not in "iu":
             return None
-        alpha = 0
-        for op, choice, place in zip(self._ops[code], array.tolist(), _PLACES, strict=True):
+        alpha, changed, illegal = 0, [], 0
+        for edge, (op, choice) in enumerate(zip(self._ops[code], array.tolist(), strict=True)):
             if not 0 <= choice < self.n_choices:
                 return None
             result = self._rule[op][choice]
             if result < 0:
                 if on_illegal != "keep":
                     return None
+                illegal += 1
                 result = op
-            alpha += result * place
-        return alpha
+            if result != op:
+                changed.append(edge)
+            alpha += result * _PLACES[edge]
+        return Rewrite(alpha, changed, illegal)
 
     def apply(
         self, ops: npt.NDArray[np.int64], actions: npt.NDArray[np.int64]
@@ -179,10 +201,10 @@ class TableTransitions:
     def apply(
         self, genotype: Genotype, action: npt.ArrayLike, on_illegal: IllegalPolicy = "raise"
     ) -> Genotype:
-        alpha = self.tables.rewrite(code_of(genotype), action, on_illegal)
-        if alpha is None:
+        rewrite = self.tables.rewrite(code_of(genotype), action, on_illegal)
+        if rewrite is None:
             return self.rules.apply(genotype, action, on_illegal)
-        return genotype_of_code(alpha)
+        return genotype_of_code(rewrite.code)
 
     def keep_action(self, genotype: Genotype) -> Action:
         return self.rules.keep_action(genotype)

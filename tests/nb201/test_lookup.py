@@ -1,4 +1,4 @@
-"""The cell tables and the parts that read them agree with the genotype path (encoder, transitions)."""
+"""The cell tables and the parts that read them agree with the genotype path (encoder, transitions, text)."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ ALL_CODES = np.arange(N_CELLS)
 
 
 @pytest.mark.parametrize("rule", ["nat", "nat++"])
-def test_observations_and_masks_match_the_genotype_path(rule: str) -> None:
+def test_observations_masks_and_texts_match_the_genotype_path(rule: str) -> None:
     tables = cell_tables(rule)
     encoder = GraphEncoder(transitions.get(rule, "nb201"), "nb201")
     for code in ALL_CODES[::13].tolist():
@@ -27,6 +27,7 @@ def test_observations_and_masks_match_the_genotype_path(rule: str) -> None:
             assert observation[key].dtype == value.dtype, key
             assert np.array_equal(observation[key], value), (key, code)
         assert np.array_equal(tables.mask(code), encoder.transitions.mask(genotype).reshape(-1))
+        assert tables.text(code) == str(genotype)
     stacked = tables.observations(ALL_CODES[:5])
     assert all(np.array_equal(stacked[key][3], value) for key, value in tables.observation(3).items())
 
@@ -39,9 +40,14 @@ def test_rewrites_match_transitions(rule: str) -> None:
     for code in rng.choice(N_CELLS, 500).tolist():
         beta = genotype_of_code(code)
         action = rng.integers(0, rules.n_choices, 6)
+        rewrite = tables.rewrite(code, action, "keep")
+        assert rewrite is not None
         alpha = rules.apply(beta, action, on_illegal="keep")
-        assert tables.rewrite(code, action, "keep") == code_of(alpha)
-        legal = rules.mask(beta)[np.arange(6), action].all()
+        assert rewrite.code == code_of(alpha)
+        assert rewrite.changed_edges == list(transitions.changed_edges(beta, alpha))
+        mask = rules.mask(beta)
+        assert rewrite.illegal_edges == int(np.sum(~mask[np.arange(6), action]))
+        legal = mask[np.arange(6), action].all()
         assert (tables.rewrite(code, action, "raise") is not None) == legal
         ops, illegal = tables.apply(ops_of(np.array([code])), action[None])
         assert codes_of(ops)[0] == code_of(alpha)
