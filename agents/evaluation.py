@@ -33,6 +33,7 @@ import numpy.typing as npt
 from agents.inference import Method, Predictor, transform
 from agents.random_agent import RandomAgent
 from nat_env import Evaluation, Genotype, TransformEnv
+from nat_env.envs.nb201 import NB201Env
 from nat_env.nb201 import TableEvaluator
 from nat_env.nb201.cells import code_of, genotype_of_code
 from nat_env.nb201.oracle import best_transformation, oracle
@@ -48,10 +49,16 @@ the evaluator reports one), and the table's validation accuracy (where the rewar
 Array = npt.NDArray[np.float64]
 
 
-def transform_env(env: gym.Env[Any, Any]) -> TransformEnv:
-    """The :class:`~nat_env.TransformEnv` inside a ``gym.make`` env (its evaluator and transitions)."""
+NATEnv = TransformEnv | NB201Env
+"""A NAT transformation env: :class:`~nat_env.TransformEnv`, or the exact env that computes its MDP on
+cell codes (:class:`~nat_env.envs.nb201.NB201Env`); both hold the evaluator, truth, transitions and
+encoder that scoring uses."""
+
+
+def transform_env(env: gym.Env[Any, Any]) -> NATEnv:
+    """The NAT transformation env inside a ``gym.make`` env (its evaluator and transitions)."""
     base = env.unwrapped
-    if not isinstance(base, TransformEnv):
+    if not isinstance(base, TransformEnv | NB201Env):
         raise TypeError(f"{type(base).__name__} is no NAT transformation env")
     return base
 
@@ -177,7 +184,7 @@ def _choose(
     model: Predictor | None,
     randomiser: RandomAgent,
     beta: Genotype,
-    base: TransformEnv,
+    base: NATEnv,
     k: int,
     seed: int,
 ) -> _Pick:
@@ -211,7 +218,7 @@ def _choose(
     return _Pick(beta if code == code_of(beta) else genotype_of_code(code), bool(found.gains.val[0] > 0))
 
 
-def _gains(base: TransformEnv, inputs: list[Genotype], picks: list[_Pick]) -> dict[str, Array]:
+def _gains(base: NATEnv, inputs: list[Genotype], picks: list[_Pick]) -> dict[str, Array]:
     """Gains in points of every α over its β: on the reward's validation accuracy, the test accuracy
     (where the evaluator or the truth reports one) and the truth's validation accuracy (where the reward
     is a proxy of it).

@@ -15,7 +15,7 @@ import numpy as np
 import numpy.typing as npt
 import torch as th
 
-from nat_env import Evaluation, Evaluator, Genotype, GraphEncoder
+from nat_env import Encoder, Evaluation, Evaluator, Genotype, GraphEncoder
 from nat_env import transitions as nat_transitions
 from nat_env.transitions import Transitions
 
@@ -110,7 +110,7 @@ def transform(
     cost: CostModel | None = None,
     keep_beta_if_worse: bool = True,
     seed: int = 0,
-    encoder: GraphEncoder | None = None,
+    encoder: Encoder | None = None,
 ) -> TransformResult:
     """Transform one input genotype with a trained policy.
 

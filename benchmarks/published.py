@@ -25,7 +25,6 @@ padded random 4-node cells, half each.
 from __future__ import annotations
 
 import copy
-import logging
 import tempfile
 import time
 from dataclasses import dataclass, field
@@ -328,26 +327,20 @@ def parse(argv: list[str] | None = None) -> Args:
     return args
 
 
-def main(argv: list[str] | None = None) -> None:
-    args = parse(argv)
-    logging.basicConfig(format="%(message)s")
-    logging.getLogger("nat_env").setLevel(logging.INFO)  # progress of long steps (supernet warm-up)
-    start = time.perf_counter()
-    results = run(args)
-    results["wall_s"] = time.perf_counter() - start
-    table = markdown(results)
-    print(table)
-    path = report.write(args.out, args, results)
-    path.with_suffix(".md").write_text(
+def heading(args: Args, results: dict[str, Any]) -> str:
+    """The title and configuration line above the Markdown table."""
+    return (
         f"# Published cells through NAT ({args.transitions}), {results['label']}\n\n"
         f"Config: {args.layers} cells, {args.channels} channels, {args.n_nodes} nodes, "
         f"{args.image_size}px, {args.max_train_images} train images, {args.warmup_steps} warm-up steps, "
         f"{args.episodes} REINFORCE episodes of {args.reward_images} reward images, k={args.k}, "
         f"seed {args.seed}; {results['held_out']}. Random cells' supernet val acc: "
-        f"{results['supernet']['random_cells_val_acc_mean']:.2f} %. Wall {results['wall_s']:.0f} s.\n\n"
-        + table
+        f"{results['supernet']['random_cells_val_acc_mean']:.2f} %. Wall {results['wall_s']:.0f} s."
     )
-    print(f"wrote {path} and {path.with_suffix('.md')}")
+
+
+def main(argv: list[str] | None = None) -> None:
+    report.run_and_write(run, parse(argv), markdown, heading)
 
 
 if __name__ == "__main__":

@@ -22,8 +22,6 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import logging
-import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -232,21 +230,13 @@ def parse(argv: list[str] | None = None) -> Args:
     return args
 
 
-def main(argv: list[str] | None = None) -> None:
-    args = parse(argv)
-    logging.basicConfig(format="%(message)s")
-    logging.getLogger("nat_env").setLevel(logging.INFO)  # one line per epoch
-    start = time.perf_counter()
-    results = run(args)
-    results["wall_s"] = time.perf_counter() - start
-    table = markdown(results)
-    print(table)
-    path = report.write(args.out, args, results)
+def heading(args: Args, results: dict[str, Any]) -> str:
+    """The title and protocol paragraph above the Markdown table."""
     protocol = results["protocol"]
     title = f"# From-scratch training of published pairs, {protocol['name']} preset"
     if protocol["name"] == "tiny":
         title += f" — {NOT_EVIDENCE.upper()}"
-    path.with_suffix(".md").write_text(
+    return (
         f"{title}\n\nProtocol: {protocol['purpose']}; {protocol['layers']} cells, {protocol['channels']} "
         f"channels, {protocol['image_size']} px, {protocol['max_train_images'] or 50_000} training images, "
         f"{protocol['epochs']} epochs, batch {protocol['batch_size']}, SGD {protocol['learning_rate']} cosine, "
@@ -255,9 +245,12 @@ def main(argv: list[str] | None = None) -> None:
         f"{protocol['max_test_images'] or 10_000} test images, scored once per run. Seeds "
         f"{', '.join(map(str, args.seeds))}; {results['interval']}. 'ours' is the Sampling-GCN α of "
         f"`{args.ours}` (a policy trained on CPU-small supernet rewards). Wall {results['wall_s']:.0f} s "
-        f"on {provenance()['cpu']} ({args.threads} thread(s), device {args.device}).\n\n" + table
+        f"on {provenance()['cpu']} ({args.threads} thread(s), device {args.device})."
     )
-    print(f"wrote {path} and {path.with_suffix('.md')}")
+
+
+def main(argv: list[str] | None = None) -> None:
+    report.run_and_write(run, parse(argv), markdown, heading)
 
 
 if __name__ == "__main__":

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import Protocol
 
 import numpy as np
 import numpy.typing as npt
@@ -35,6 +36,31 @@ MEMO_SIZE = 16384
 OP_IDS: dict[str, int] = {op: index for index, op in enumerate(_ops.ALL_OPS)}
 
 Observation = dict[str, npt.NDArray[np.generic]]
+
+
+class Encoder(Protocol):
+    """What an environment needs of an encoder: its space, a shape check and the encoding of a genotype.
+
+    :class:`GraphEncoder` computes observations; :class:`nat_env.nb201.lookup.TableEncoder` reads the
+    same ones from per-cell tables.
+    """
+
+    @property
+    def n_edges(self) -> int:
+        """Edges (and action entries) in all cells."""
+        ...
+
+    def observation_space(self) -> spaces.Dict:
+        """The Gymnasium space of :meth:`encode`'s output."""
+        ...
+
+    def check(self, genotype: Genotype) -> None:
+        """Raise ``ValueError`` unless the genotype has this encoder's shape."""
+        ...
+
+    def encode(self, genotype: Genotype) -> Observation:
+        """The observation of a genotype (fresh arrays on every call)."""
+        ...
 
 
 @dataclass(frozen=True, eq=False)

@@ -79,6 +79,18 @@ def render_diff(beta: Genotype, alpha: Genotype, path: str | Path) -> Path:
     return _save(_diff_figure(beta, alpha), path)
 
 
+def frame(
+    render_mode: str | None, beta: Genotype, alpha: Genotype | None
+) -> str | npt.NDArray[np.uint8] | None:
+    """What an environment's ``render()`` returns for an episode: β and α as text (``ansi``), their
+    picture (``rgb_array``, see :func:`rgb_array`), or ``None`` (no render mode)."""
+    if render_mode == "rgb_array":
+        return rgb_array(beta, alpha)
+    if render_mode != "ansi":
+        return None
+    return f"beta:  {beta}" if alpha is None else f"beta:  {beta}\nalpha: {alpha}"
+
+
 def rgb_array(beta: Genotype, alpha: Genotype | None = None, dpi: int = 80) -> npt.NDArray[np.uint8]:
     """The picture of an episode as pixels: β above α with the changed edges highlighted (as :func:`render_diff`).
 

@@ -4,12 +4,49 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import logging
+import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from nat_env.records import provenance, write_json
 
 RESULTS = Path(__file__).resolve().parents[1] / "results"
+
+A = TypeVar("A")
+
+
+def timed(run: Callable[[A], dict[str, Any]], args: A) -> dict[str, Any]:
+    """``run(args)``'s results with its wall time as ``wall_s``, nat-gym's progress logged meanwhile (a
+    supernet warm-up or a from-scratch epoch says so as it goes)."""
+    logging.basicConfig(format="%(message)s")
+    logging.getLogger("nat_env").setLevel(logging.INFO)
+    start = time.perf_counter()
+    results = run(args)
+    results["wall_s"] = time.perf_counter() - start
+    return results
+
+
+def run_and_write(
+    run: Callable[[A], dict[str, Any]],
+    args: A,
+    table: Callable[[dict[str, Any]], str],
+    heading: Callable[[A, dict[str, Any]], str],
+) -> Path:
+    """Run a study (:func:`timed`), print its Markdown table and write its result file (``args.out``)
+    and, beside it, the table under ``heading(args, results)`` as a ``.md`` file.
+
+    Returns:
+        The result file.
+    """
+    results = timed(run, args)
+    markdown = table(results)
+    print(markdown)
+    path = write(args.out, args, results)  # type: ignore[attr-defined]
+    path.with_suffix(".md").write_text(heading(args, results) + "\n\n" + markdown)
+    print(f"wrote {path} and {path.with_suffix('.md')}")
+    return path
 
 
 def write(path: str | Path, config: Any, results: dict[str, Any]) -> Path:

@@ -1,9 +1,9 @@
 """The exact-reward environments: NAT on NAS-Bench-201 cells, rewards from the table.
 
 ``gym.make("NAT-NB201-CIFAR10-v0")`` (and ``-CIFAR100-v0``, ``-ImageNet16-v0``) build an
-:class:`NB201Env`: the :class:`~nat_env.envs.transform.TransformEnv` MDP on a
-:class:`~nat_env.nb201.TableEvaluator` and a sampler over the table's cells, its episodes held as cell
-codes and read from :mod:`nat_env.nb201.lookup`. The table path comes from ``table_path`` or
+:class:`NB201Env`: the MDP of :class:`~nat_env.envs.transform.TransformEnv` on a
+:class:`~nat_env.nb201.TableEvaluator` and a sampler over the table's cells, computed on cell codes
+with the per-cell tables of :mod:`nat_env.nb201.lookup`. The table path comes from ``table_path`` or
 ``NAT_NB201_TABLE``.
 """
 
@@ -15,15 +15,17 @@ from typing import Any
 import gymnasium as gym
 import numpy as np
 import numpy.typing as npt
+from gymnasium import spaces
 
 from nat_env.encoding import Observation
 from nat_env.envs import checked_arguments
 from nat_env.envs.nb201_vector import NB201VecEnv
 from nat_env.envs.transform import TransformEnv
 from nat_env.genotypes import Genotype, resolve
-from nat_env.nb201.cells import code_of, genotype_of_code
+from nat_env.nb201.cells import N_EDGES, code_of, genotype_of_code
 from nat_env.nb201.evaluator import TableEvaluator, input_codes, load_table
-from nat_env.nb201.lookup import cell_tables
+from nat_env.nb201.lookup import TableEncoder, TableTransitions, cell_tables
+from nat_env.render import frame
 from nat_env.transitions import IllegalPolicy
 
 
@@ -47,14 +49,22 @@ class TableSampler:
         return genotype_of_code(self.code(rng))
 
 
-class NB201Env(TransformEnv):
-    """NAT on NAS-Bench-201 cells with exact rewards: :class:`TransformEnv`'s MDP, episodes held as codes.
+class NB201Env(gym.Env[Observation, npt.NDArray[np.int64]]):
+    """NAT on NAS-Bench-201 cells with exact rewards: :class:`TransformEnv`'s MDP, computed on cell codes.
 
     ## Description
-    :class:`TransformEnv`'s one-step MDP with the table as evaluator. Observations, rewards and infos
-    are the composed env's (the tests compare the two); a step reads the cell tables of
-    :mod:`nat_env.nb201.lookup` and the table by cell code instead of building, validating, encoding and
-    formatting genotypes, so a first visit of a cell costs what a repeated one does.
+    The one-step MDP of :class:`TransformEnv` with the table as evaluator: the same spaces, rewards,
+    masks, infos and errors, and the same attributes (``evaluator``, ``truth``, ``transitions``,
+    ``encoder``, ``beta``, ``alpha``); the tests compare the two step for step. What differs is how it
+    runs: an episode is held as the cell codes of β and α, and ``reset`` and ``step`` read the
+    observation, legal choices, rewrite, text and accuracies of a cell from the tables of
+    :mod:`nat_env.nb201.lookup` and the table evaluator by its code, so a first visit of a cell costs
+    what a repeated one does and genotypes are decoded only when asked for (``beta``, ``alpha``).
+
+    It is a class of its own, not a :class:`TransformEnv`, because composing :class:`TransformEnv` of
+    the same tables behind its genotype-level parts (``transitions`` and ``encoder`` here, which agents
+    use to score policies) doubles the time of a reset + step, measured side by side with
+    ``benchmarks/env_speed.py``; this env is the one whose speed the benchmarks set beside CartPole.
 
     ## Action Space, Observation Space, Rewards, Starting State, Episode End, Info
     As :class:`TransformEnv`. Info also holds ``test_accuracy_beta``/``_alpha`` (reported, never
@@ -67,6 +77,8 @@ class NB201Env(TransformEnv):
     * v0: initial version.
     """
 
+    metadata = TransformEnv.metadata
+
     def __init__(
         self,
         evaluator: TableEvaluator,
@@ -75,35 +87,44 @@ class NB201Env(TransformEnv):
         on_illegal: IllegalPolicy = "keep",
         render_mode: str | None = None,
     ) -> None:
+        if render_mode is not None and render_mode not in self.metadata["render_modes"]:
+            raise ValueError(f"render_mode must be one of {self.metadata['render_modes']} or None")
         tables = cell_tables(transitions)
-        encoder = tables.encoder
-        super().__init__(
-            evaluator, sampler, encoder.transitions, encoder, None, on_illegal, render_mode, truth=evaluator
-        )
-        self.table = evaluator
+        self.evaluator = self.truth = self.table = evaluator
+        """The table evaluator: the reward's accuracies are the ground truth."""
+        self.sampler = sampler
         self.tables = tables
-        self.code_sampler = sampler
+        self.transitions = TableTransitions(tables)
+        """The transitions as :class:`~nat_env.transitions.Transitions` on genotypes (read from the tables)."""
+        self.encoder = TableEncoder(tables)
+        """The observations as an :class:`~nat_env.encoding.Encoder` of genotypes (read from the tables)."""
+        self.on_illegal: IllegalPolicy = on_illegal
+        self.render_mode = render_mode
+        self.observation_space = self.encoder.observation_space()  # type: ignore[assignment]
+        self.action_space = spaces.MultiDiscrete(np.full(N_EDGES, tables.n_choices, np.int64))
         self._code: int | None = None
         self._alpha_code: int | None = None
         self._given: Genotype | None = None  # a genotype passed to reset keeps its name for pictures
 
     @property
     def beta(self) -> Genotype:
+        """The current input genotype."""
         if self._code is None:
             raise RuntimeError("call reset() before using the environment")
         return self._given if self._given is not None else genotype_of_code(self._code)
 
     @property
     def alpha(self) -> Genotype | None:
+        """The transformed genotype of the last step (``None`` before it)."""
         return None if self._alpha_code is None else genotype_of_code(self._alpha_code)
 
     def reset(
         self, *, seed: int | None = None, options: dict[str, Any] | None = None
     ) -> tuple[Observation, dict[str, Any]]:
-        gym.Env.reset(self, seed=seed)
+        super().reset(seed=seed)
         spec = (options or {}).get("genotype")
         if spec is None:
-            self._given, code = None, self.code_sampler.code(self.np_random)
+            self._given, code = None, self.sampler.code(self.np_random)
         else:
             self._given = resolve(spec)
             self.encoder.check(self._given)
@@ -111,19 +132,8 @@ class NB201Env(TransformEnv):
         self._code, self._alpha_code = code, None
         return self.tables.observation(code), {"beta": self.tables.text(code)}
 
-    def vector_env(self, num_envs: int, n_samples: int = 1, seed: int | None = None) -> NB201VecEnv:
-        """``num_envs`` copies of this env stepped together as a Gymnasium vector env (one policy forward
-        and one table lookup per step for all of them), consecutive groups of ``n_samples`` sharing each
-        input.
-
-        Same table, fidelity, inputs, transitions and illegal-choice policy; infos carry no genotypes.
-        The learners of :mod:`agents` collect their episodes through it.
-        """
-        return NB201VecEnv.of(
-            self.table, self.code_sampler.codes, self.tables, self.on_illegal, num_envs, n_samples, seed
-        )
-
     def action_masks(self) -> npt.NDArray[np.bool_]:
+        """The flat legal-choice mask of the current β, edge-major (for sb3-contrib's MaskablePPO)."""
         if self._code is None:
             raise RuntimeError("call reset() before action_masks()")
         return self.tables.mask(self._code)
@@ -133,7 +143,7 @@ class NB201Env(TransformEnv):
         if beta is None:
             raise RuntimeError("call reset() before using the environment")
         rewrite = self.tables.rewrite(beta, action, self.on_illegal)
-        if rewrite is None:  # the genotype path raises its error, or accepts whole floats
+        if rewrite is None:  # the transitions raise their error, or accept whole floats
             self.transitions.apply(self.beta, action, self.on_illegal)
             rewrite = self.tables.rewrite(beta, np.asarray(action, np.int64), "keep")
             assert rewrite is not None
@@ -152,6 +162,21 @@ class NB201Env(TransformEnv):
             "test_accuracy_alpha": test_alpha,
         }
         return self.tables.observation(alpha), float(acc_alpha - acc_beta), True, False, info
+
+    def render(self) -> str | npt.NDArray[np.uint8] | None:
+        return frame(self.render_mode, self.beta, self.alpha)
+
+    def vector_env(self, num_envs: int, n_samples: int = 1, seed: int | None = None) -> NB201VecEnv:
+        """``num_envs`` copies of this env stepped together as a Gymnasium vector env (one policy forward
+        and one table lookup per step for all of them), consecutive groups of ``n_samples`` sharing each
+        input.
+
+        Same table, fidelity, inputs, transitions and illegal-choice policy; infos carry no genotypes.
+        The learners of :mod:`agents` collect their episodes through it.
+        """
+        return NB201VecEnv.of(
+            self.table, self.sampler.codes, self.tables, self.on_illegal, num_envs, n_samples, seed
+        )
 
 
 @checked_arguments

@@ -21,7 +21,7 @@ from gymnasium.vector import AutoresetMode, VectorEnv
 from gymnasium.vector.utils import batch_space
 
 from nat_env.encoding import Observation
-from nat_env.nb201.cells import N_EDGES, PLACES, ops_of
+from nat_env.nb201.cells import N_EDGES, codes_of, ops_of
 from nat_env.nb201.evaluator import TableEvaluator, input_codes, load_table
 from nat_env.nb201.lookup import CellTables, cell_tables
 from nat_env.transitions import IllegalPolicy
@@ -107,7 +107,6 @@ class NB201VecEnv(VectorEnv[Observation, npt.NDArray[np.int64], npt.NDArray[Any]
         if on_illegal not in ("keep", "raise"):
             raise ValueError(f"on_illegal must be 'keep' or 'raise', got {on_illegal!r}")
         self.evaluator, self.codes, self.tables, self.on_illegal = evaluator, codes, tables, on_illegal
-        self._rule = tables.rule
         self._legal = tables.legal
 
     def _start(self, num_envs: int, n_samples: int, seed: int | None, full_info: bool) -> None:
@@ -196,13 +195,11 @@ class NB201VecEnv(VectorEnv[Observation, npt.NDArray[np.int64], npt.NDArray[Any]
 
     def _rewrite(self, actions: npt.NDArray[np.int64]) -> npt.NDArray[np.int64]:
         """Codes of α: every edge's choice applied by the transitions' rule (a forbidden one keeps the op)."""
-        result = self._rule[self._ops, actions]
-        illegal = result < 0
+        ops, illegal = self.tables.apply(self._ops, actions)
         if illegal.any() and self.on_illegal == "raise":
             env, edge = np.argwhere(illegal)[0]
             raise ValueError(f"env {env}: choice {actions[env, edge]} is illegal on edge {edge}")
-        codes: npt.NDArray[np.int64] = np.where(illegal, self._ops, result) @ PLACES
-        return codes
+        return codes_of(ops)
 
     def action_masks(self) -> npt.NDArray[np.bool_]:
         """Flat legal-choice masks of the current inputs, shape ``(num_envs, 6 * K)``."""

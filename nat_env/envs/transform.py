@@ -14,10 +14,10 @@ import numpy as np
 import numpy.typing as npt
 from gymnasium import spaces
 
-from nat_env.encoding import GraphEncoder, Observation
+from nat_env.encoding import Encoder, Observation
 from nat_env.evaluation import Evaluation, Evaluator
 from nat_env.genotypes import Genotype, resolve
-from nat_env.render import rgb_array
+from nat_env.render import frame
 from nat_env.sampler import GenotypeSampler
 from nat_env.transitions import IllegalPolicy, Transitions, changed_edges
 
@@ -80,7 +80,7 @@ class TransformEnv(gym.Env[Observation, npt.NDArray[np.int64]]):
         evaluator: Evaluator,
         sampler: InputSampler | GenotypeSampler,
         transitions: Transitions,
-        encoder: GraphEncoder,
+        encoder: Encoder,
         cost: CostModel | None = None,
         on_illegal: IllegalPolicy = "keep",
         render_mode: str | None = None,
@@ -158,17 +158,20 @@ class TransformEnv(gym.Env[Observation, npt.NDArray[np.int64]]):
         """
         beta = self.beta
         assert self._mask is not None
-        mask = self._mask
         self._alpha = alpha
         reward = float(eval_alpha.accuracy - eval_beta.accuracy)
+        changed = list(changed_edges(beta, alpha))
+        choices = np.asarray(action, np.int64).tolist()
         info: dict[str, Any] = {
             "beta": str(beta),
             "alpha": str(alpha),
             "acc_beta": eval_beta.accuracy,
             "acc_alpha": eval_alpha.accuracy,
-            "changed_edges": list(changed_edges(beta, alpha)),
-            "alpha_equals_beta": alpha == beta,
-            "illegal_edges": int(np.sum(~mask[np.arange(mask.shape[0]), np.asarray(action, np.int64)])),
+            "changed_edges": changed,
+            "alpha_equals_beta": not changed,  # α is β with new ops: equal exactly when no op changed
+            "illegal_edges": [row[k] for row, k in zip(self._mask.tolist(), choices, strict=True)].count(
+                False
+            ),
         }
         for key, value in eval_beta.extra.items():
             info[f"{key}_beta"] = value
@@ -190,11 +193,4 @@ class TransformEnv(gym.Env[Observation, npt.NDArray[np.int64]]):
         return self.encoder.encode(alpha), reward, True, False, info
 
     def render(self) -> str | npt.NDArray[np.uint8] | None:
-        if self.render_mode == "rgb_array":
-            return rgb_array(self.beta, self.alpha)
-        if self.render_mode != "ansi":
-            return None
-        lines = [f"beta:  {self.beta}"]
-        if self.alpha is not None:
-            lines.append(f"alpha: {self.alpha}")
-        return "\n".join(lines)
+        return frame(self.render_mode, self.beta, self.alpha)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
-from functools import cached_property
+from functools import cached_property, lru_cache
 from typing import Any, Literal
 
 from nat_env import ops as _ops
@@ -290,8 +290,14 @@ def nb201_cell(ops: Sequence[str]) -> Cell:
     if len(ops) != len(pairs):
         raise ValueError(f"a NAS-Bench-201 cell has {len(pairs)} edges, got {len(ops)} ops")
     return Cell(
-        tuple(Edge(op, s, t) for op, (s, t) in zip(ops, pairs, strict=True)), (NB201_NODES - 1,), "nb201"
+        tuple(_edge(op, s, t) for op, (s, t) in zip(ops, pairs, strict=True)), (NB201_NODES - 1,), "nb201"
     )
+
+
+@lru_cache(maxsize=1024)
+def _edge(op: str, source: int, target: int) -> Edge:
+    """An edge, one object per triple (edges are immutable; the exact envs decode every cell of the space)."""
+    return Edge(op, source, target)
 
 
 def format_nb201(genotype: Genotype) -> str:

@@ -1,11 +1,11 @@
-"""NAS-Bench-201 cells as numbers: op-id arrays, integer codes and NAT's rewrites, to and from genotypes.
+"""NAS-Bench-201 cells as numbers: op-id arrays and integer codes, to and from genotypes.
 
 This is the one home of the conversion between a NAS-Bench-201 :class:`~nat_env.genotypes.Genotype`
 and its array forms, which the table, the exact evaluator, the oracle and the vectorised environment all
 index by. A cell is six op ids (ids of :data:`nat_env.ops.NB201_OPS`; edge order 0→1, 0→2, 1→2, 0→3,
 1→3, 2→3); its *code* is ``sum(op_id[e] * 5**e)``, a dense key in ``0 .. 5**6 - 1``. The array
-functions take any leading batch shape, so many cells are converted, rewritten or checked with a few
-numpy operations.
+functions take any leading batch shape, so many cells are converted or checked with a few numpy
+operations (:mod:`nat_env.nb201.lookup` rewrites them).
 """
 
 from __future__ import annotations
@@ -17,7 +17,6 @@ import numpy as np
 import numpy.typing as npt
 
 from nat_env import ops as _ops
-from nat_env import transitions as _transitions
 from nat_env.genotypes import Genotype, nb201_cell
 
 N_EDGES = 6
@@ -62,8 +61,19 @@ def op_ids(genotype: Genotype) -> npt.NDArray[np.int64]:
 
 
 def code_of(genotype: Genotype) -> int:
-    """The code ``sum(op_id[e] * 5**e)`` of a NAS-Bench-201 genotype (raises as :func:`op_ids`)."""
-    return int(codes_of(op_ids(genotype)))
+    """The code ``sum(op_id[e] * 5**e)`` of a NAS-Bench-201 genotype (raises as :func:`op_ids`).
+
+    A genotype that :func:`genotype_of_code` gave is looked up, not read (the exact environments
+    ask for the code of each β and α several times a step).
+    """
+    code = decoded_code(genotype)
+    return int(codes_of(op_ids(genotype))) if code is None else code
+
+
+def decoded_code(genotype: Genotype) -> int | None:
+    """The code of a genotype that :func:`genotype_of_code` gave (so a valid cell), else ``None``."""
+    code = _CODES.get(id(genotype))
+    return code if code is not None and _DECODED[code] is genotype else None
 
 
 def genotype_of(ops: npt.ArrayLike) -> Genotype:
@@ -71,16 +81,26 @@ def genotype_of(ops: npt.ArrayLike) -> Genotype:
     return Genotype(nb201_cell([_ops.NB201_OPS[int(i)] for i in np.asarray(ops)]))
 
 
-@lru_cache(maxsize=N_CELLS)
 def genotype_of_code(code: int) -> Genotype:
-    """The genotype of a cell code (the inverse of :func:`code_of`; cached, genotypes are immutable).
+    """The genotype of a cell code (the inverse of :func:`code_of`; decoded once per process, genotypes
+    are immutable).
 
     Raises:
         ValueError: for a code outside ``0 .. 5**6 - 1``.
     """
     if not 0 <= code < N_CELLS:
         raise ValueError(f"cell code {code} outside 0..{N_CELLS - 1}")
-    return genotype_of(ops_of(code))
+    genotype = _DECODED[code]
+    if genotype is None:
+        genotype = _DECODED[code] = genotype_of(ops_of(code))
+        _CODES[id(genotype)] = code
+    return genotype
+
+
+_DECODED: list[Genotype | None] = [None] * N_CELLS
+"""The genotype of each code that :func:`genotype_of_code` decoded (held, so the ids below stay theirs)."""
+_CODES: dict[int, int] = {}
+"""The code of each decoded genotype, by object id."""
 
 
 def arch_str(ops: Iterable[int]) -> str:
@@ -96,29 +116,6 @@ def live_nodes(ops: npt.NDArray[np.int64]) -> npt.NDArray[np.bool_]:
     for edge, (source, target) in enumerate(zip(SOURCES, TARGETS, strict=True)):
         live[:, target] |= live[:, source] & on[:, edge]
     return live
-
-
-def nat_apply(ops: npt.NDArray[np.int64], actions: npt.ArrayLike) -> npt.NDArray[np.int64]:
-    """NAT's rewrite of many cells; an illegal "keep" on a skip or null edge keeps it, as the env does.
-
-    Shapes: ``ops (..., 6)``, ``actions (..., 6)`` → ``(..., 6)``.
-
-    Raises:
-        ValueError: on a wrong shape or a value outside 0..2.
-    """
-    actions = np.asarray(actions)
-    if actions.shape != ops.shape:
-        raise ValueError(f"actions must have shape {ops.shape}, got {actions.shape}")
-    if actions.size and (actions.min() < 0 or actions.max() > _transitions.NULL):
-        raise ValueError("action values must lie in 0..2")
-    return np.where(actions == _transitions.KEEP, ops, np.where(actions == _transitions.SKIP, SKIP, NONE))
-
-
-def nat_masks(ops: npt.NDArray[np.int64]) -> npt.NDArray[np.bool_]:
-    """NAT legality per edge and choice. Shapes: ``(..., 6)`` → ``(..., 6, 3)``."""
-    masks = np.ones((*ops.shape, 3), bool)
-    masks[..., _transitions.KEEP] = ops > SKIP
-    return masks
 
 
 def computation_classes() -> npt.NDArray[np.int64]:

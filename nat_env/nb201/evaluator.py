@@ -42,6 +42,7 @@ class TableEvaluator:
         """Test accuracy (fraction) by cell code; reported, never rewarded."""
         self._val: list[float] = self.val.tolist()
         self._test: list[float] = self.test.tolist()
+        self._evaluations: list[Evaluation | None] = [None] * N_CELLS
 
     def lookup(self, code: int) -> tuple[float, float]:
         """The validation and test accuracy of a cell code (what :meth:`evaluate` reports, without a genotype).
@@ -55,11 +56,14 @@ class TableEvaluator:
         return val, self._test[code]
 
     def evaluate(self, genotypes: Sequence[Genotype]) -> list[Evaluation]:
-        results = []
-        for genotype in genotypes:
-            val, test = self.lookup(code_of(genotype))
-            results.append(Evaluation(val, {"test_accuracy": test}))
-        return results
+        return [self._evaluation(code_of(genotype)) for genotype in genotypes]
+
+    def _evaluation(self, code: int) -> Evaluation:
+        evaluation = self._evaluations[code]
+        if evaluation is None:  # evaluations are immutable: one per cell serves every call
+            val, test = self.lookup(code)
+            evaluation = self._evaluations[code] = Evaluation(val, {"test_accuracy": test})
+        return evaluation
 
 
 INPUT_SETS = ("all", "connected")

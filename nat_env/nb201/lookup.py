@@ -1,12 +1,16 @@
 """Per-cell tables of the NAS-Bench-201 space: observations, legal choices, rewrites and texts by cell code.
 
-Between the genotype and the exact environments: :class:`~nat_env.envs.nb201.NB201Env` and
-:class:`~nat_env.envs.nb201_vector.NB201VecEnv` read these tables by cell code (see
-:mod:`nat_env.nb201.cells`) instead of building, validating, encoding and formatting a
-:class:`~nat_env.genotypes.Genotype` on every step. Every entry is what the genotype path gives for its
-cell (:meth:`GraphEncoder.encode`, :meth:`Transitions.mask` and :meth:`Transitions.apply`, ``str``); the
-tests compare the two paths over the space. The tables are built vectorised, once per process and set of
-transitions (:func:`cell_tables`); the texts on first use of each cell.
+Between the genotype and the exact environments. :class:`CellTables` holds, by cell code (see
+:mod:`nat_env.nb201.cells`), what the genotype path gives for every cell (:meth:`GraphEncoder.encode`,
+:meth:`Transitions.mask` and :meth:`Transitions.apply`, ``str``); the NAT or NAT++ rule itself is read
+from :mod:`nat_env.transitions` (:func:`rewrite_rule`), so the rule has one home. The exact
+:class:`~nat_env.envs.nb201.NB201Env` steps on the tables by cell code, and offers them through the
+genotype-level protocols as its ``transitions`` and ``encoder`` (:class:`TableTransitions`,
+:class:`TableEncoder`, which look a genotype's cell up instead of building, validating and encoding
+it); :class:`~nat_env.envs.nb201_vector.NB201VecEnv` and the oracle (:mod:`nat_env.nb201.oracle`)
+rewrite many cells at once (:meth:`CellTables.apply`). The tests compare the tables with the genotype
+path over the space. The tables are built vectorised, once per process and set of transitions
+(:func:`cell_tables`); the texts on first use of each cell.
 """
 
 from __future__ import annotations
@@ -16,10 +20,12 @@ from typing import NamedTuple
 
 import numpy as np
 import numpy.typing as npt
+from gymnasium import spaces
 
 from nat_env import ops as _ops
 from nat_env import transitions as _transitions
 from nat_env.encoding import OP_IDS, GraphEncoder, Observation
+from nat_env.genotypes import Genotype
 from nat_env.nb201.cells import (
     N_CELLS,
     N_EDGES,
@@ -27,11 +33,14 @@ from nat_env.nb201.cells import (
     PLACES,
     SKIP,
     arch_str,
+    code_of,
+    decoded_code,
     genotype_of,
+    genotype_of_code,
     live_nodes,
     ops_of,
 )
-from nat_env.transitions import IllegalPolicy, Transitions
+from nat_env.transitions import Action, IllegalPolicy, Mask, Transitions
 
 _TO_ALL_OPS = np.array([OP_IDS[op] for op in _ops.NB201_OPS], np.int64)
 _PLACES = PLACES.tolist()
@@ -61,7 +70,7 @@ def rewrite_rule(transitions: Transitions) -> npt.NDArray[np.int64]:
 
 
 class CellTables:
-    """The observation, legal choices, text and rewrites of every NAS-Bench-201 cell, by cell code.
+    """The observation, legal choices and rewrites of every NAS-Bench-201 cell, by cell code.
 
     Args:
         encoder: the NAS-Bench-201 encoder whose observations and transitions the tables reproduce.
@@ -153,6 +162,82 @@ class CellTables:
                 changed.append(edge)
             alpha += result * _PLACES[edge]
         return Rewrite(alpha, changed, illegal)
+
+    def apply(
+        self, ops: npt.NDArray[np.int64], actions: npt.NDArray[np.int64]
+    ) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.bool_]]:
+        """α of many cells at once: each edge's choice by the rule, a forbidden one keeping the op.
+
+        Shapes: ``ops (..., 6)`` op ids, ``actions (..., 6)`` choices in ``0..K-1`` → the op ids of α and
+        where the choice was forbidden, both ``(..., 6)``.
+        """
+        result = self.rule[ops, actions]
+        illegal = result < 0
+        return np.where(illegal, ops, result), illegal
+
+
+class TableTransitions:
+    """The :class:`~nat_env.transitions.Transitions` of the tables, read by cell code.
+
+    The legal choices and rewrites of the transitions the tables were built from (``tables.encoder.
+    transitions``), with α the decoded genotype of its cell code. An action the tables' fast path does
+    not take (:meth:`CellTables.rewrite`: floats, a wrong shape, a value out of range, a forbidden choice
+    under ``on_illegal="raise"``) goes to those transitions, which raise their error or rewrite whole
+    floats.
+
+    Args:
+        tables: the cell tables of a set of transitions.
+    """
+
+    def __init__(self, tables: CellTables) -> None:
+        self.tables = tables
+        self.rules = tables.encoder.transitions
+        self.name = self.rules.name
+        self.n_choices = self.rules.n_choices
+
+    def mask(self, genotype: Genotype) -> Mask:
+        return self.tables.mask(code_of(genotype)).reshape(N_EDGES, self.n_choices)
+
+    def apply(
+        self, genotype: Genotype, action: npt.ArrayLike, on_illegal: IllegalPolicy = "raise"
+    ) -> Genotype:
+        rewrite = self.tables.rewrite(code_of(genotype), action, on_illegal)
+        if rewrite is None:
+            return self.rules.apply(genotype, action, on_illegal)
+        return genotype_of_code(rewrite.code)
+
+    def keep_action(self, genotype: Genotype) -> Action:
+        return self.rules.keep_action(genotype)
+
+    def choice_ops(self, genotype: Genotype) -> list[list[str]]:
+        return self.rules.choice_ops(genotype)
+
+
+class TableEncoder:
+    """The observations of the tables' :class:`~nat_env.encoding.GraphEncoder`, read by cell code.
+
+    Args:
+        tables: the cell tables of a set of transitions.
+    """
+
+    def __init__(self, tables: CellTables) -> None:
+        self.tables = tables
+        self.graph = tables.encoder
+        """The encoder whose observations the tables hold (it checks shapes)."""
+
+    @property
+    def n_edges(self) -> int:
+        return N_EDGES
+
+    def observation_space(self) -> spaces.Dict:
+        return self.graph.observation_space()
+
+    def check(self, genotype: Genotype) -> None:
+        if decoded_code(genotype) is None:  # a decoded cell fits by construction
+            self.graph.check(genotype)
+
+    def encode(self, genotype: Genotype) -> Observation:
+        return self.tables.observation(code_of(genotype))
 
 
 def cell_tables(transitions: str = "nat") -> CellTables:

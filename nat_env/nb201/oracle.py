@@ -2,7 +2,9 @@
 
 The oracle of a cell enumerates every NAT rewrite (at most 3^6 = 729) and keeps the best by validation
 accuracy; its test-accuracy gain is reported, never used to choose. These give the scale on which
-learners are judged: keep scores 0 and the oracle the most any NAT policy can gain.
+learners are judged: keep scores 0 and the oracle the most any NAT policy can gain. The rewrites and
+legal choices are NAT's rule as :mod:`nat_env.transitions` states it, read from the cell tables of
+:mod:`nat_env.nb201.lookup`.
 """
 
 from __future__ import annotations
@@ -14,12 +16,16 @@ from typing import NamedTuple
 import numpy as np
 import numpy.typing as npt
 
+from nat_env import transitions as _transitions
 from nat_env.evaluation import Evaluator
 from nat_env.genotypes import Genotype
-from nat_env.nb201.cells import codes_of, nat_apply, nat_masks, ops_of
+from nat_env.nb201.cells import N_EDGES, NONE, codes_of, ops_of
+from nat_env.nb201.lookup import cell_tables
 from nat_env.transitions import Transitions
 
-ALL_NAT_ACTIONS = np.array(list(itertools.product(range(3), repeat=6)), np.int64)
+NAT = cell_tables("nat")
+"""NAT's rule on NAS-Bench-201 cells (keep / skip / null)."""
+ALL_NAT_ACTIONS = np.array(list(itertools.product(range(NAT.n_choices), repeat=N_EDGES)), np.int64)
 """Every NAT action on a 6-edge cell (3^6 rows); illegal "keep"s duplicate legal rewrites."""
 
 Array = npt.NDArray[np.float64]
@@ -52,11 +58,7 @@ class OracleResult(NamedTuple):
 def rewrites(codes: npt.NDArray[np.int64]) -> npt.NDArray[np.int64]:
     """Codes of the outcome of every NAT action on each cell, in action order (the first is the cell itself;
     illegal "keep"s repeat legal outcomes). Shapes: ``(B,)`` → ``(B, 729)``."""
-    ops = ops_of(codes)
-    rewritten = nat_apply(
-        np.broadcast_to(ops[:, None, :], (ops.shape[0], ALL_NAT_ACTIONS.shape[0], 6)),
-        np.broadcast_to(ALL_NAT_ACTIONS, (ops.shape[0], *ALL_NAT_ACTIONS.shape)),
-    )
+    rewritten, _ = NAT.apply(ops_of(codes)[:, None, :], ALL_NAT_ACTIONS[None])
     return codes_of(rewritten)
 
 
@@ -74,7 +76,7 @@ def oracle(
     outcomes = rewrites(codes)
     scores = val[outcomes]
     if not allow_null_to_skip:
-        adds_shortcut = (ops_of(codes)[:, None, :] == 0) & (ALL_NAT_ACTIONS[None] == 1)
+        adds_shortcut = (ops_of(codes)[:, None, :] == NONE) & (ALL_NAT_ACTIONS[None] == _transitions.SKIP)
         scores = np.where(adds_shortcut.any(-1), -np.inf, scores)
     best = outcomes[np.arange(codes.size), np.argmax(scores, axis=1)]
     return OracleResult(best, Gains(val[best] - val[codes], test[best] - test[codes]))
@@ -92,8 +94,8 @@ def random_policy(codes: npt.NDArray[np.int64], val: Array, test: Array, legal_o
     """
     outcomes = rewrites(codes)
     if legal_only:
-        masks = nat_masks(ops_of(codes))  # (B, 6, 3)
-        legal = masks[:, np.arange(6)[None, :], ALL_NAT_ACTIONS]  # (B, 729, 6)
+        masks = NAT.legal[ops_of(codes)]  # (B, 6, 3)
+        legal = masks[:, np.arange(N_EDGES)[None, :], ALL_NAT_ACTIONS]  # (B, 729, 6)
         weights = np.prod(np.where(legal, 1.0 / masks.sum(-1)[:, None, :], 0.0), axis=-1)
     else:
         weights = np.full(outcomes.shape, 1.0 / ALL_NAT_ACTIONS.shape[0])

@@ -168,11 +168,8 @@ class NetworkImageNet(_DartsNetwork):
     """DARTS' ImageNet network: two stems that reduce 224 px to 28 px, then the cells.
 
     Args:
-        genotype: a DARTS genotype.
-        channels: initial channels ``C`` (doubled at each reduction).
-        layers: number of cells; reduction cells sit at ``layers // 3`` and ``2 * layers // 3``.
-        num_classes: classifier outputs.
-        drop_path_prob: initial drop-path probability.
+        genotype, channels, layers, num_classes, drop_path_prob: as :class:`NetworkCIFAR` (this network
+            has no auxiliary head).
     """
 
     stem_multiplier = 1

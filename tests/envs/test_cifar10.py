@@ -15,27 +15,13 @@ from nat_env.envs.supernet import SupernetEnv, make_cifar10_env
 from nat_env.records import CacheWarning
 from nat_env.supernet.setup import clear_cache
 from tests.conftest import shared_file
-from tests.data.fake_cifar import write_image_tree, write_tarball
+from tests.envs.conftest import tiny_supernet_env
 
 pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
-@pytest.fixture(scope="module")
-def archive(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    root = tmp_path_factory.mktemp("env-images")
-    tree = write_image_tree(root / "tree", train_per_class=50, test_per_class=2)
-    return write_tarball(tree, root / "fake.tar.gz")
-
-
-@pytest.fixture(scope="module")
-def cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return tmp_path_factory.mktemp("env-cache")
-
-
 def tiny_env(archive: Path, cache: Path, **kwargs: object) -> SupernetEnv:
-    options: dict[str, object] = {"preset": "tiny", "device": "cpu", "warmup_steps": 10, "reward_images": 64}
-    options.update(kwargs)
-    return make_cifar10_env(archive=str(archive), cache_dir=str(cache), **options)  # type: ignore[arg-type]
+    return tiny_supernet_env(make_cifar10_env, archive, cache, **kwargs)
 
 
 def test_checkers_pass(archive: Path, cache: Path) -> None:

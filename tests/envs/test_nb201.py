@@ -144,7 +144,7 @@ def test_vector_env_of_an_env_steps_as_the_env_does(rule: str, any_table: Path) 
     for _ in range(5):
         codes = vec._codes.copy()
         assert (codes.reshape(4, 3) == codes.reshape(4, 3)[:, :1]).all()  # groups of 3 share an input
-        assert np.isin(codes, env.code_sampler.codes).all()
+        assert np.isin(codes, env.sampler.codes).all()
         masks = vec.action_masks()
         actions = rng.integers(0, env.action_space.nvec, size=(12, 6))  # type: ignore[attr-defined]
         expected = []
@@ -208,14 +208,15 @@ def test_generated_table_runs_episodes(synthetic_table: Path) -> None:
     assert -1.0 <= reward <= 1.0
 
 
-def _composed(env: nat_env.TransformEnv) -> nat_env.TransformEnv:
-    """The env as the genotype path builds it: the same parts composed in a plain TransformEnv."""
-    rules = env.transitions
+def _composed(env: nat_env.TransformEnv, parts: str = "genotype") -> nat_env.TransformEnv:
+    """The env as :class:`TransformEnv` composes it: of genotype-level transitions and encoder, or of the
+    exact env's own table-backed ones."""
+    rules = transitions.get(env.transitions.name, "nb201")
     composed = nat_env.TransformEnv(
         env.evaluator,
-        TableSampler(env.code_sampler.codes),
-        rules,
-        GraphEncoder(rules, "nb201"),
+        TableSampler(env.sampler.codes),
+        rules if parts == "genotype" else env.transitions,
+        GraphEncoder(rules, "nb201") if parts == "genotype" else env.encoder,
         on_illegal=env.on_illegal,
     )
     composed.truth = env.evaluator
@@ -229,10 +230,11 @@ def _same_observation(a: dict[str, np.ndarray], b: dict[str, np.ndarray]) -> Non
         assert np.array_equal(a[key], b[key]), key
 
 
+@pytest.mark.parametrize("parts", ["genotype", "tables"])
 @pytest.mark.parametrize(("rule", "on_illegal"), [("nat", "keep"), ("nat", "raise"), ("nat++", "keep")])
-def test_code_env_matches_the_genotype_path(rule: str, on_illegal: str, any_table: Path) -> None:
+def test_code_env_matches_the_composed_env(rule: str, on_illegal: str, parts: str, any_table: Path) -> None:
     fast = _make("NAT-NB201-CIFAR10-v0", any_table, transitions=rule, on_illegal=on_illegal)
-    slow = _composed(fast)
+    slow = _composed(fast, parts)
     rng = np.random.default_rng(0)
     for seed in range(400):
         (obs_f, info_f), (obs_s, info_s) = fast.reset(seed=seed), slow.reset(seed=seed)

@@ -11,8 +11,6 @@ from nat_env.nb201.cells import (
     codes_of,
     genotype_of,
     live_nodes,
-    nat_apply,
-    nat_masks,
     op_ids,
     ops_of,
 )
@@ -41,28 +39,8 @@ def test_encoding_matches_graph_encoder_on_sampled_cells() -> None:
 def test_liveness_and_masks_match_genotypes() -> None:
     ops = ops_of(ALL_CODES[::7])
     live = live_nodes(ops)
-    masks = nat_masks(ops)
+    masks = cell_tables("nat").legal[ops]
     for row, cell_ops in enumerate(ops[::50]):
         genotype = genotype_of(cell_ops)
         assert set(np.flatnonzero(live[row * 50])) == set(genotype.normal.live_nodes())
         assert (masks[row * 50] == NAT.mask(genotype)).all()
-
-
-def test_apply_matches_transitions() -> None:
-    rng = np.random.default_rng(1)
-    ops = ops_of(rng.choice(N_CELLS, 300))
-    actions = rng.integers(0, 3, size=ops.shape)
-    rewritten = nat_apply(ops, actions)
-    for cell_ops, action, result in zip(ops, actions, rewritten, strict=True):
-        expected = NAT.apply(genotype_of(cell_ops), action, on_illegal="keep")
-        assert genotype_of(result) == expected
-
-
-def test_apply_rejects_bad_actions() -> None:
-    ops = ops_of(np.array([0, 1]))
-    for bad in (np.full((2, 6), 3), np.full((2, 6), -1), np.zeros((2, 5), np.int64)):
-        try:
-            nat_apply(ops, bad)
-        except ValueError:
-            continue
-        raise AssertionError(f"accepted {bad}")

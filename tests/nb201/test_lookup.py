@@ -1,14 +1,15 @@
-"""The cell tables agree with the genotype path (encoder, transitions, text) on the cells of the space."""
+"""The cell tables and the parts that read them agree with the genotype path (encoder, transitions, text)."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
-from nat_env import transitions
+from nat_env import genotypes, transitions
 from nat_env.encoding import GraphEncoder
-from nat_env.nb201.cells import N_CELLS, code_of, genotype_of_code
-from nat_env.nb201.lookup import cell_tables
+from nat_env.genotypes import parse
+from nat_env.nb201.cells import N_CELLS, code_of, codes_of, genotype_of_code, ops_of
+from nat_env.nb201.lookup import TableEncoder, TableTransitions, cell_tables
 
 ALL_CODES = np.arange(N_CELLS)
 
@@ -48,6 +49,36 @@ def test_rewrites_match_transitions(rule: str) -> None:
         assert rewrite.illegal_edges == int(np.sum(~mask[np.arange(6), action]))
         legal = mask[np.arange(6), action].all()
         assert (tables.rewrite(code, action, "raise") is not None) == legal
+        ops, illegal = tables.apply(ops_of(np.array([code])), action[None])
+        assert codes_of(ops)[0] == code_of(alpha)
+        assert illegal.any() == (not legal)
+
+
+@pytest.mark.parametrize("rule", ["nat", "nat++"])
+def test_table_parts_match_the_genotype_parts(rule: str) -> None:
+    tables = cell_tables(rule)
+    rules, table_rules = transitions.get(rule, "nb201"), TableTransitions(tables)
+    encoder, table_encoder = GraphEncoder(rules, "nb201"), TableEncoder(tables)
+    assert (table_rules.name, table_rules.n_choices) == (rules.name, rules.n_choices)
+    assert table_encoder.n_edges == encoder.n_edges
+    assert table_encoder.observation_space() == encoder.observation_space()
+    rng = np.random.default_rng(1)
+    for code in rng.choice(N_CELLS, 200).tolist():
+        # a decoded genotype and an equal one built elsewhere (looked up, then read) give the same
+        for beta in (genotype_of_code(code), parse(str(genotype_of_code(code)))):
+            assert np.array_equal(table_rules.mask(beta), rules.mask(beta))
+            assert np.array_equal(table_rules.keep_action(beta), rules.keep_action(beta))
+            assert table_rules.choice_ops(beta) == rules.choice_ops(beta)
+            observation, expected = table_encoder.encode(beta), encoder.encode(beta)
+            assert all(np.array_equal(observation[key], value) for key, value in expected.items())
+            action = rng.integers(0, rules.n_choices, 6)
+            assert table_rules.apply(beta, action, "keep") == rules.apply(beta, action, "keep")
+            floats = action.astype(np.float64)
+            assert table_rules.apply(beta, floats, "keep") == rules.apply(beta, floats, "keep")
+    with pytest.raises(ValueError, match="does not fit"):
+        table_encoder.check(genotypes.get("DARTS_V2"))
+    with pytest.raises(ValueError, match="action must have shape"):
+        table_rules.apply(genotype_of_code(0), [0] * 5)
 
 
 def test_actions_off_the_fast_path() -> None:

@@ -50,6 +50,17 @@ def single_path(net: Supernet, x: torch.Tensor, group: list[Genotype]) -> torch.
     return torch.cat([net(chunk, g) for chunk, g in zip(x.split(ROWS), group, strict=True)])
 
 
+def _supernet_and_batch(
+    space: str, n: int, seed: int
+) -> tuple[SupernetConfig, Supernet, list[Genotype], torch.Tensor]:
+    """A seeded supernet of a space, ``n`` sampled paths and ``ROWS`` random images per path."""
+    config = SPACES[space]
+    torch.manual_seed(0)
+    net = Supernet(config)
+    group = sample(config, n, seed=seed)
+    return config, net, group, torch.randn(len(group) * ROWS, 3, 16, 16)
+
+
 @pytest.fixture(params=["per-chunk", "vectorised"])
 def batch_norm_form(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
     """Both forms of the chunked batch norm: CPU's loop and CUDA's single reduction."""
@@ -59,11 +70,7 @@ def batch_norm_form(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPa
 @pytest.mark.parametrize("space", SPACES)
 @pytest.mark.usefixtures("batch_norm_form")
 def test_grouped_forward_equals_single_paths(space: str) -> None:
-    config = SPACES[space]
-    torch.manual_seed(0)
-    net = Supernet(config)
-    group = sample(config, 6, seed=1)
-    x = torch.randn(len(group) * ROWS, 3, 16, 16)
+    _, net, group, x = _supernet_and_batch(space, 6, seed=1)
     for mode in (net.train, net.eval):
         mode()
         torch.testing.assert_close(
@@ -74,11 +81,7 @@ def test_grouped_forward_equals_single_paths(space: str) -> None:
 @pytest.mark.parametrize("space", SPACES)
 @pytest.mark.usefixtures("batch_norm_form")
 def test_grouped_gradients_equal_mean_of_single_path_gradients(space: str) -> None:
-    config = SPACES[space]
-    torch.manual_seed(0)
-    net = Supernet(config)
-    group = sample(config, 4, seed=2)
-    x = torch.randn(len(group) * ROWS, 3, 16, 16)
+    config, net, group, x = _supernet_and_batch(space, 4, seed=2)
     y = torch.randint(0, config.num_classes, (len(group) * ROWS,))
     params = [p for p in net.parameters() if p.requires_grad]
     loss = F.cross_entropy(grouped_forward(net, x, group), y, reduction="none")
