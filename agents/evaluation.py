@@ -22,6 +22,7 @@ Test accuracies never choose anything; they are only reported.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -31,14 +32,16 @@ import numpy as np
 import numpy.typing as npt
 
 from agents.inference import Method, Predictor, transform
+from agents.names import HELD_OUT_SEED as HELD_OUT_SEED  # re-exported: its home before names.py
 from agents.random_agent import RandomAgent
 from nat_env import Evaluator, Genotype, TransformEnv
 from nat_env.nb201 import TableEvaluator
 from nat_env.nb201.cells import code_of, genotype_of_code
 from nat_env.nb201.oracle import best_transformation, oracle
+from nat_env.progress import Phase
 
-HELD_OUT_SEED = 1_000_000
-"""Seed of the first held-out input (``reset(seed=HELD_OUT_SEED + i)``), far from training seeds."""
+logger = logging.getLogger(__name__)
+
 METHODS = ("maximum", "sampling", "keep", "random", "exhaustive", "oracle")
 """Every scoring method (see the module docstring)."""
 SPLITS = ("val", "test", "table_val")
@@ -149,12 +152,17 @@ def score(
     alphas: dict[str, list[Genotype]] = {m: [] for m in chosen}
     improved: dict[str, list[bool]] = {m: [] for m in chosen}
     randomiser = RandomAgent(seed=seed)
+    phase = Phase(logger, "scoring", len(inputs), "held-out input")
+    phase.start(f" by {', '.join(chosen)} (k = {k}) on the {describe_evaluator(env)}")
     for i, beta in enumerate(inputs):
         for method in chosen:
             alpha, better = _choose(method, model, randomiser, beta, base, k, seed + i)
             alphas[method].append(alpha)
             improved[method].append(better)
+        if i + 1 < len(inputs):  # the last one is counted once every α is evaluated
+            phase.advance(i + 1)
     gains = {m: _gains(base.evaluator, list(inputs), alphas[m]) for m in chosen}
+    phase.advance(len(inputs))
     return Scores(
         list(inputs),
         gains,

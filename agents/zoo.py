@@ -29,14 +29,12 @@ from stable_baselines3.common.base_class import BaseAlgorithm
 from stable_baselines3.common.vec_env import VecEnv
 
 from agents.batching import batched_env, can_batch
+from agents.names import ALGORITHMS as ALGORITHMS  # re-exported: their home before names.py
+from agents.names import POLICIES as POLICIES
 from agents.policies import GCNPolicy, LSTMPolicy, ReferenceGCNPolicy
 from agents.random_agent import RandomAgent
 from agents.reinforce import REINFORCE
 
-ALGORITHMS = ("reinforce", "ppo", "a2c", "maskable_ppo", "random")
-"""Algorithm names."""
-POLICIES = ("gcn", "reference", "lstm", "mlp")
-"""Policy names."""
 LEARNERS = (
     "random",
     "reinforce-lstm",

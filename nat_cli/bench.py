@@ -43,9 +43,7 @@ class BenchArgs:
 
 def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> argparse.ArgumentParser:
     """Register ``nat bench``."""
-    parser = subparsers.add_parser(
-        "bench", help="run a benchmark (flags go to it)", description=plain(__doc__)
-    )
+    parser = subparsers.add_parser("bench", description=plain(__doc__))
     add_arguments(parser, BenchArgs)
     return parser
 

@@ -11,13 +11,9 @@ import importlib.util
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import nat_env  # noqa: F401 - registers the env ids
-from agents import RandomAgent, transform
-from agents.evaluation import describe_evaluator, transform_env
-from agents.inference import Predictor, TransformResult
-from agents.zoo import LearnerError, load_learner
 from nat_cli import CommandError
 from nat_cli.arguments import add_arguments, plain, positive_int
 from nat_cli.arguments import from_namespace as dataclass_from_namespace
@@ -25,9 +21,12 @@ from nat_cli.cost import describe
 from nat_cli.genotype_spec import load_genotype
 from nat_cli.run_dir import FINAL_MODEL, latest_checkpoint, read_config
 from nat_cli.train import learner_of, make_env
-from nat_env.cost import Cost, count
 from nat_env.genotypes import Genotype
 from nat_env.render import render_diff
+
+if TYPE_CHECKING:  # torch and the learners load when the command runs, so that --help stays fast
+    from agents.inference import Predictor, TransformResult
+    from nat_env.cost import Cost
 
 DEFAULT_ENVS = {"nb201": "NAT-NB201-CIFAR10-v0", "darts": "NAT-CIFAR10-v0"}
 """The env used for a genotype's space when neither --env-id nor the checkpoint's run names one."""
@@ -61,9 +60,7 @@ class TransformArgs:
 
 def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> argparse.ArgumentParser:
     """Register ``nat transform``."""
-    parser = subparsers.add_parser(
-        "transform", help="transform one genotype with a trained policy", description=plain(__doc__)
-    )
+    parser = subparsers.add_parser("transform", description=plain(__doc__))
     add_arguments(parser, TransformArgs)
     return parser
 
@@ -110,6 +107,8 @@ def find_checkpoint(spec: str) -> tuple[Path, dict[str, Any]]:
 
 
 def _cost(genotype: Genotype) -> Cost | None:
+    from nat_env.cost import count
+
     try:
         return count(genotype, "cifar10")
     except (ValueError, NotImplementedError):
@@ -145,6 +144,10 @@ def format_result(
 
 def run(args: TransformArgs) -> int:
     """Transform, print and draw; exit status 0."""
+    from agents import RandomAgent, transform
+    from agents.evaluation import describe_evaluator, transform_env
+    from agents.zoo import LearnerError, load_learner
+
     beta = load_genotype(args.genotype)
     if args.out and importlib.util.find_spec("matplotlib") is None:
         raise CommandError("--out needs matplotlib (pip install 'nat-gym[plot]')")
@@ -152,6 +155,8 @@ def run(args: TransformArgs) -> int:
     config: dict[str, Any] = {}
     if args.checkpoint:
         checkpoint, config = find_checkpoint(args.checkpoint)
+    else:  # said before the env is made: a supernet env may warm up for a long time first
+        print("nat transform: warning: no --checkpoint: using a random policy", file=sys.stderr, flush=True)
     env_id = args.env_id or config.get("env_id") or DEFAULT_ENVS[beta.space]
     env = make_env(env_id, {**config.get("env_kwargs", {}), **args.env_kwargs})
     base = transform_env(env)
@@ -161,7 +166,6 @@ def run(args: TransformArgs) -> int:
         raise CommandError(f"{env_id} cannot take this genotype: {error}") from None
     model: Predictor
     if checkpoint is None:
-        print("nat transform: warning: no --checkpoint: using a random policy", file=sys.stderr)
         model, source = RandomAgent(seed=args.seed), "random"
     else:
         spec = learner_of(config, device=args.device)

@@ -1,0 +1,14 @@
+"""The learners' names and the held-out seed, importable without torch (``nat --help`` lists them).
+
+:mod:`agents.zoo` builds a learner from an algorithm and a policy name; :mod:`agents.evaluation` draws
+held-out inputs from :data:`HELD_OUT_SEED` on.
+"""
+
+from __future__ import annotations
+
+ALGORITHMS = ("reinforce", "ppo", "a2c", "maskable_ppo", "random")
+"""Algorithm names."""
+POLICIES = ("gcn", "reference", "lstm", "mlp")
+"""Policy names."""
+HELD_OUT_SEED = 1_000_000
+"""Seed of the first held-out input (``reset(seed=HELD_OUT_SEED + i)``), far from training seeds."""
