@@ -188,5 +188,6 @@ def run(args: TransformArgs) -> int:
     has_test = all("test_accuracy" in e.extra for e in evaluations)
     print(format_result(result, describe_evaluator(env), source, (test[0], test[1]) if has_test else None))
     if args.out:
-        print(f"wrote {render_diff(result.beta, result.alpha, args.out)}")
+        accuracies = (result.acc_beta, result.acc_alpha)
+        print(f"wrote {render_diff(result.beta, result.alpha, args.out, accuracies)}")
     return 0

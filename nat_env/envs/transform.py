@@ -16,8 +16,8 @@ from gymnasium import spaces
 
 from nat_env.encoding import GraphEncoder, Observation
 from nat_env.evaluation import Evaluator
+from nat_env.frames import rgb_array
 from nat_env.genotypes import Genotype, resolve
-from nat_env.render import rgb_array
 from nat_env.sampler import GenotypeSampler
 from nat_env.transitions import IllegalPolicy, Transitions, changed_edges
 
@@ -39,7 +39,11 @@ class TransformEnv(gym.Env[Observation, npt.NDArray[np.int64]]):
     ``observation["action_mask"]`` and :meth:`action_masks`. A wrong shape or an out-of-range value
     raises ``ValueError``; an in-range choice the mask forbids keeps that edge unchanged (``on_illegal=
     "keep"``, the default, for learners that ignore masks; counted in ``info["illegal_edges"]``) or
-    raises (``on_illegal="raise"``).
+    raises (``on_illegal="raise"``). NAT's keep (0) is legal only on an edge with compute: on a skip
+    or null edge the same α is reached by its own choice (1 or 2), so keep there is masked, one α per
+    legal action. Under the default it still leaves the edge as it is, and counts as illegal: the
+    all-keep action ``np.zeros(E)`` returns α = β with ``illegal_edges`` = the number of skip and null
+    edges of β.
 
     ## Observation Space
     A ``Dict`` of fixed-shape arrays describing β's cell graph (see :mod:`nat_env.encoding`).
@@ -53,7 +57,8 @@ class TransformEnv(gym.Env[Observation, npt.NDArray[np.int64]]):
     published name or genotype text).
 
     ## Episode End
-    After one step (``terminated=True``). The observation returned by ``step`` encodes α.
+    After one step (``terminated=True``). The observation returned by ``step`` encodes α. Stepping a
+    finished episode again without ``reset`` raises ``RuntimeError``.
 
     ## Info
     ``reset``: ``beta`` (text). ``step``: ``beta`` and ``alpha`` (text), ``acc_beta`` and ``acc_alpha``
@@ -62,9 +67,9 @@ class TransformEnv(gym.Env[Observation, npt.NDArray[np.int64]]):
 
     ## Arguments
     evaluator, sampler, transitions, encoder, cost (optional), on_illegal, render_mode (``ansi``: β and α
-    as text; ``rgb_array``: the cell picture of :func:`nat_env.render.rgb_array` as an ``(H, W, 3)``
-    uint8 array of one size per env, β above a blank row after ``reset`` and above α after ``step``;
-    it needs matplotlib, the ``plot`` extra; or None).
+    as text; ``rgb_array``: the cell picture of :func:`nat_env.frames.rgb_array` as an ``(H, W, 3)``
+    uint8 array of one size per env, β above a blank row after ``reset`` and above α with both
+    accuracies after ``step``, drawn with Pillow (no optional extra); or None).
 
     ## Version History
     * v0: initial version.
@@ -98,6 +103,7 @@ class TransformEnv(gym.Env[Observation, npt.NDArray[np.int64]]):
         """An evaluator of the ground truth for reports (never rewarded), where one exists."""
         self._beta: Genotype | None = None
         self._alpha: Genotype | None = None
+        self._accuracies: tuple[float, float] | None = None
         self._mask: npt.NDArray[np.bool_] | None = None
 
     @property
@@ -119,7 +125,7 @@ class TransformEnv(gym.Env[Observation, npt.NDArray[np.int64]]):
         spec = (options or {}).get("genotype")
         beta = self.sampler(self.np_random) if spec is None else resolve(spec)
         self.encoder.check(beta)
-        self._beta, self._alpha = beta, None
+        self._beta, self._alpha, self._accuracies = beta, None, None
         self._mask = self.transitions.mask(beta)
         return self.encoder.encode(beta), {"beta": str(beta)}
 
@@ -131,12 +137,17 @@ class TransformEnv(gym.Env[Observation, npt.NDArray[np.int64]]):
 
     def step(self, action: npt.NDArray[np.int64]) -> tuple[Observation, float, bool, bool, dict[str, Any]]:
         beta = self.beta
+        if self._alpha is not None:
+            raise RuntimeError(
+                "this episode has ended (one step per episode, terminated=True): call reset() before step()"
+            )
         assert self._mask is not None
         mask = self._mask
         alpha = self.transitions.apply(beta, action, self.on_illegal)
         self._alpha = alpha
         eval_beta, eval_alpha = self.evaluator.evaluate([beta, alpha])
         reward = float(eval_alpha.accuracy - eval_beta.accuracy)
+        self._accuracies = (eval_beta.accuracy, eval_alpha.accuracy)
         info: dict[str, Any] = {
             "beta": str(beta),
             "alpha": str(alpha),
@@ -157,7 +168,7 @@ class TransformEnv(gym.Env[Observation, npt.NDArray[np.int64]]):
 
     def render(self) -> str | npt.NDArray[np.uint8] | None:
         if self.render_mode == "rgb_array":
-            return rgb_array(self.beta, self.alpha)
+            return rgb_array(self.beta, self.alpha, accuracies=self._accuracies)
         if self.render_mode != "ansi":
             return None
         lines = [f"beta:  {self.beta}"]
