@@ -19,6 +19,7 @@ BENCHMARKS = {
     "reference": "benchmarks.nb201_reference",
     "speed": "benchmarks.nb201_speed",
     "learner_speed": "benchmarks.learner_speed",
+    "cli_speed": "benchmarks.cli_speed",
     "agents": "benchmarks.agents_nb201",
     "supernet": "benchmarks.supernet_speed",
     "profile": "benchmarks.supernet_profile",
@@ -36,7 +37,7 @@ class BenchArgs:
     """Configuration of ``nat bench``."""
 
     name: str = field(metadata={"positional": True, "choices": tuple(BENCHMARKS)})
-    """The benchmark: reference (NB201 oracle / random / keep), speed (NB201 env steps per second), learner_speed (nat train's learner, policy forward and env steps beside PPO on CartPole), agents (learners vs the oracle), supernet (supernet training and reward speed), profile (where a reward pass spends its time), fidelity (supernet vs NAS-Bench-201 ranking), published (published cells through the supernet env), scratch (published pairs trained from scratch over seeds), end_to_end (a learner trained on supernet rewards, scored by the table) or scaling (supernet pre-training on 1 vs N processes)."""
+    """The benchmark: reference (NB201 oracle / random / keep), speed (NB201 env steps per second), learner_speed (nat train's learner, policy forward and env steps beside PPO on CartPole; one thread vs torch's default), cli_speed (how long nat --help and each command's help take), agents (learners vs the oracle), supernet (supernet training and reward speed), profile (where a reward pass spends its time), fidelity (supernet vs NAS-Bench-201 ranking), published (published cells through the supernet env), scratch (published pairs trained from scratch over seeds), end_to_end (a learner trained on supernet rewards, scored by the table) or scaling (supernet pre-training on 1 vs N processes)."""
     args: list[str] = field(default_factory=list, metadata={"positional": True, "nargs": argparse.REMAINDER})
     """Flags passed on to the benchmark (see nat bench NAME --help)."""
 

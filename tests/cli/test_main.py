@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -210,3 +211,10 @@ def test_transform_without_a_checkpoint_warns_before_the_warm_up(tmp_path: Path)
     )
     assert warning < announced < finished
     assert "estimated from the first 3" in lines[announced]
+
+
+def test_the_readme_lists_every_benchmark() -> None:
+    readme = (Path(__file__).parents[2] / "README.md").read_text(encoding="utf-8")
+    listed = re.search(r"`nat bench \{([a-z_,]+)\}`", readme)
+    assert listed is not None
+    assert sorted(listed.group(1).split(",")) == sorted(BENCHMARKS)
