@@ -106,7 +106,7 @@ class NB201Env(TransformEnv):
             self._given = resolve(spec)
             self.encoder.check(self._given)
             code = code_of(self._given)
-        self._code, self._alpha_code = code, None
+        self._code, self._alpha_code, self._accuracies = code, None, None
         return self.tables.observation(code), {"beta": self.tables.text(code)}
 
     def vector_env(self, n_envs: int, n_samples: int = 1, seed: int | None = None) -> NB201VecEnv:
@@ -129,6 +129,7 @@ class NB201Env(TransformEnv):
         beta = self._code
         if beta is None:
             raise RuntimeError("call reset() before using the environment")
+        self._refuse_a_finished_episode()
         rewrite = self.tables.rewrite(beta, action, self.on_illegal)
         if rewrite is None:  # the genotype path raises its error, or accepts whole floats
             self.transitions.apply(self.beta, action, self.on_illegal)
@@ -137,6 +138,7 @@ class NB201Env(TransformEnv):
         alpha = self._alpha_code = rewrite.code
         acc_beta, test_beta = self.table.lookup(beta)
         acc_alpha, test_alpha = self.table.lookup(alpha)
+        self._accuracies = (acc_beta, acc_alpha)
         info: dict[str, Any] = {
             "beta": self.tables.text(beta),
             "alpha": self.tables.text(alpha),

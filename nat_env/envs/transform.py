@@ -137,10 +137,7 @@ class TransformEnv(gym.Env[Observation, npt.NDArray[np.int64]]):
 
     def step(self, action: npt.NDArray[np.int64]) -> tuple[Observation, float, bool, bool, dict[str, Any]]:
         beta = self.beta
-        if self._alpha is not None:
-            raise RuntimeError(
-                "this episode has ended (one step per episode, terminated=True): call reset() before step()"
-            )
+        self._refuse_a_finished_episode()
         assert self._mask is not None
         mask = self._mask
         alpha = self.transitions.apply(beta, action, self.on_illegal)
@@ -165,6 +162,13 @@ class TransformEnv(gym.Env[Observation, npt.NDArray[np.int64]]):
             info["params_beta"], info["madds_beta"] = self.cost(beta)
             info["params_alpha"], info["madds_alpha"] = self.cost(alpha)
         return self.encoder.encode(alpha), reward, True, False, info
+
+    def _refuse_a_finished_episode(self) -> None:
+        """Raise ``RuntimeError`` when this episode's one step is done (Gymnasium's order: reset first)."""
+        if self.alpha is not None:
+            raise RuntimeError(
+                "this episode has ended (one step per episode, terminated=True): call reset() before step()"
+            )
 
     def render(self) -> str | npt.NDArray[np.uint8] | None:
         if self.render_mode == "rgb_array":

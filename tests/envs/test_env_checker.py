@@ -1,5 +1,6 @@
 """Gymnasium's env checker passes on every registered id, every advertised render mode included, on a base
-install: matplotlib (the ``plot`` extra) is hidden, so ``rgb_array`` frames must come from Pillow."""
+install: matplotlib (the ``plot`` extra) is hidden, so ``rgb_array`` frames must come from Pillow. And the
+order Gymnasium's checkers expect holds: a finished one-step episode is stepped again only after ``reset``."""
 
 from __future__ import annotations
 
@@ -8,6 +9,9 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+
+import gymnasium as gym
+import pytest
 
 from nat_env.envs import NB201_IDS, SUPERNET_IDS
 from tests.data.fake_cifar import write_image_tree, write_tarball
@@ -57,3 +61,14 @@ def test_the_supernet_ids_pass_without_matplotlib(tmp_path: Path) -> None:
     }  # fmt: skip
     lines = _check([(env_id, kwargs) for env_id in SUPERNET_IDS])
     assert [line.split()[0] for line in lines] == list(SUPERNET_IDS)
+
+
+def test_stepping_a_finished_episode_of_a_table_id_needs_a_reset(any_table: Path) -> None:
+    for env_id in sorted(NB201_IDS):
+        env = gym.make(env_id, table_path=str(any_table))
+        env.reset(seed=0)
+        env.step(env.action_space.sample())
+        with pytest.raises(RuntimeError, match=r"call reset\(\) before step\(\)"):
+            env.step(env.action_space.sample())
+        env.reset(seed=1)
+        assert env.step(env.action_space.sample())[2]
