@@ -2,22 +2,45 @@
 
 Learners are built by name in :mod:`agents.zoo` and scored on held-out inputs by :mod:`agents.evaluation`.
 
-``agents`` uses only the public names of :mod:`nat_env`. MaskablePPO policies need the ``contrib``
-extra (sb3-contrib) and are imported lazily: ``from agents import MaskableGCNPolicy``.
+``agents`` uses only the public names of :mod:`nat_env`. Every name below is imported when first used
+(``from agents import REINFORCE`` loads torch; ``import agents.names`` does not), and the MaskablePPO
+policies need the ``contrib`` extra (sb3-contrib): ``from agents import MaskableGCNPolicy``.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from importlib import import_module
+from typing import TYPE_CHECKING, Any
 
-from agents.evaluation import Scores, held_out_inputs, score
-from agents.inference import TransformResult, transform
-from agents.policies import EdgePolicy, GCNPolicy, LSTMPolicy, ReferenceGCNPolicy
-from agents.random_agent import RandomAgent
-from agents.reinforce import PAPER_SETTINGS, REINFORCE, RepeatInput
-from agents.zoo import LearnerSpec, load_learner, make_learner
+if TYPE_CHECKING:
+    from agents.evaluation import Scores, held_out_inputs, score
+    from agents.inference import TransformResult, transform
+    from agents.policies import EdgePolicy, GCNPolicy, LSTMPolicy, ReferenceGCNPolicy
+    from agents.policies.maskable import (
+        MaskableEdgePolicy,
+        MaskableGCNPolicy,
+        MaskableLSTMPolicy,
+        MaskableReferenceGCNPolicy,
+    )
+    from agents.random_agent import RandomAgent
+    from agents.reinforce import PAPER_SETTINGS, REINFORCE, RepeatInput
+    from agents.zoo import LearnerSpec, load_learner, make_learner
 
-_MASKABLE = ("MaskableEdgePolicy", "MaskableGCNPolicy", "MaskableLSTMPolicy", "MaskableReferenceGCNPolicy")
+_HOMES = {
+    "agents.evaluation": ("Scores", "held_out_inputs", "score"),
+    "agents.inference": ("TransformResult", "transform"),
+    "agents.policies": ("EdgePolicy", "GCNPolicy", "LSTMPolicy", "ReferenceGCNPolicy"),
+    "agents.policies.maskable": (
+        "MaskableEdgePolicy",
+        "MaskableGCNPolicy",
+        "MaskableLSTMPolicy",
+        "MaskableReferenceGCNPolicy",
+    ),
+    "agents.random_agent": ("RandomAgent",),
+    "agents.reinforce": ("PAPER_SETTINGS", "REINFORCE", "RepeatInput"),
+    "agents.zoo": ("LearnerSpec", "load_learner", "make_learner"),
+}
+_HOME = {name: module for module, names in _HOMES.items() for name in names}
 
 __all__ = [
     "PAPER_SETTINGS",
@@ -44,8 +67,6 @@ __all__ = [
 
 
 def __getattr__(name: str) -> Any:
-    if name in _MASKABLE:
-        from agents.policies import maskable
-
-        return getattr(maskable, name)
+    if name in _HOME:
+        return getattr(import_module(_HOME[name]), name)
     raise AttributeError(f"module 'agents' has no attribute {name!r}")

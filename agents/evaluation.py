@@ -22,6 +22,7 @@ Test accuracies never choose anything; they are only reported.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -31,15 +32,17 @@ import numpy as np
 import numpy.typing as npt
 
 from agents.inference import Method, Predictor, transform
+from agents.names import HELD_OUT_SEED as HELD_OUT_SEED  # re-exported: its home before names.py
 from agents.random_agent import RandomAgent
 from nat_env import Evaluation, Genotype, TransformEnv
 from nat_env.envs.nb201 import NB201Env
 from nat_env.nb201 import TableEvaluator
 from nat_env.nb201.cells import code_of, genotype_of_code
 from nat_env.nb201.oracle import best_transformation, oracle
+from nat_env.progress import Phase
 
-HELD_OUT_SEED = 1_000_000
-"""Seed of the first held-out input (``reset(seed=HELD_OUT_SEED + i)``), far from training seeds."""
+logger = logging.getLogger(__name__)
+
 METHODS = ("maximum", "sampling", "keep", "random", "exhaustive", "oracle")
 """Every scoring method (see the module docstring)."""
 SPLITS = ("val", "test", "table_val")
@@ -154,12 +157,17 @@ def score(
     truth = base.truth
     chosen = [m for m in methods if m != "oracle" or isinstance(truth, TableEvaluator)]
     randomiser = RandomAgent(seed=seed)
-    gains: dict[str, dict[str, Array]] = {}
-    improved: dict[str, npt.NDArray[np.bool_]] = {}
-    for method in chosen:
-        picks = [_choose(method, model, randomiser, beta, base, k, seed + i) for i, beta in enumerate(inputs)]
-        gains[method] = _gains(base, list(inputs), picks)
-        improved[method] = np.array([pick.improved for pick in picks], bool)
+    picks: dict[str, list[_Pick]] = {m: [] for m in chosen}
+    phase = Phase(logger, "scoring", len(inputs), "held-out input")
+    phase.start(f" by {', '.join(chosen)} (k = {k}) on the {describe_evaluator(env)}")
+    for i, beta in enumerate(inputs):
+        for method in chosen:
+            picks[method].append(_choose(method, model, randomiser, beta, base, k, seed + i))
+        if i + 1 < len(inputs):  # the last one is counted once every α is evaluated
+            phase.advance(i + 1)
+    gains = {m: _gains(base, list(inputs), picks[m]) for m in chosen}
+    improved = {m: np.array([pick.improved for pick in picks[m]], bool) for m in chosen}
+    phase.advance(len(inputs))
     return Scores(
         list(inputs),
         gains,

@@ -37,15 +37,14 @@ from stable_baselines3.common.policies import BasePolicy
 from stable_baselines3.common.vec_env import VecEnv
 
 from agents.batching import learner_env, vectorize
+from agents.names import ALGORITHMS as ALGORITHMS  # re-exported: their home before names.py
+from agents.names import POLICIES as POLICIES
+from agents.names import is_import_path as is_import_path
 from agents.policies import EdgeNetwork, EdgePolicy, GCNPolicy, LSTMPolicy, ReferenceGCNPolicy
 from agents.random_agent import RandomAgent
 from agents.reinforce import REINFORCE
 from nat_env.names import unknown
 
-ALGORITHMS = ("reinforce", "ppo", "a2c", "maskable_ppo", "random")
-"""Algorithm names."""
-POLICIES = ("gcn", "reference", "lstm", "mlp")
-"""Policy names."""
 LEARNERS = (
     "random",
     "reinforce-lstm",
@@ -131,12 +130,6 @@ def algorithm_class(algo: str) -> type[BaseAlgorithm]:
     if algo == "maskable_ppo":
         return _maskable_ppo()
     raise LearnerError(f"{algo!r} is not a learning algorithm")
-
-
-def is_import_path(policy: str) -> bool:
-    """Whether a policy name is ``package.module:Class`` (a user's own policy)."""
-    module, sep, name = policy.partition(":")
-    return bool(sep) and all(part.isidentifier() for part in [*module.split("."), name])
 
 
 def import_policy(path: str) -> type:

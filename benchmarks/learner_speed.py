@@ -1,8 +1,11 @@
-"""Speed of learning on the exact env beside a yardstick, in one run on one thread.
+"""Speed of learning on the exact env beside a yardstick, on one thread and on torch's default threads.
 
 Records ``nat train``'s default learner (REINFORCE + GCN on ``NAT-NB201-CIFAR10-v0``) in episodes per
 second, SB3's PPO + MLP on ``CartPole-v1`` in steps per second (the yardstick every RL user knows), the
-GCN policy's forward time at several batch sizes, and a cold and a warm ``reset`` + ``step`` of both envs.
+GCN policy's forward time at several batch sizes, and a cold and a warm ``reset`` + ``step`` of both envs,
+all on one thread pinned to one core. Beside them the learner also runs in two fresh, unpinned processes,
+one on one torch thread and one on torch's default (one per core), which is what ``nat train --threads``
+chooses between: their ratio is why ``nat train`` defaults to one thread on the table envs.
 On a shared, noisy CPU the learner, the yardstick and the env passes run back to back in each of several
 rounds; every ratio is taken within a round and the file reports each round and the medians.
 A cold pass is the first one of a fresh interpreter (a spawned process) over random inputs; the warm pass
@@ -61,6 +64,8 @@ class Args:
     """Episodes (``reset`` + ``step``, random inputs and actions) in each cold and warm pass."""
     rounds: int = 5
     """Rounds of learner, yardstick and env passes; figures and ratios are medians over rounds."""
+    thread_episodes: int = 4000
+    """Episodes of the learner timed on one thread and on torch's default threads, in each round."""
     seed: int = 0
     """Seed of models, inputs and actions."""
     smoke: bool = False
@@ -74,6 +79,28 @@ def one_thread() -> bool:
         return False
     os.sched_setaffinity(0, {sorted(os.sched_getaffinity(0))[0]})
     return True
+
+
+def set_threads(threads: int, cores: set[int]) -> None:
+    """A fresh process on ``cores`` with ``threads`` torch threads."""
+    if hasattr(os, "sched_setaffinity"):
+        os.sched_setaffinity(0, cores)
+    th.set_num_threads(threads)
+
+
+def learner_on_threads(args: Args, threads: int, cores: set[int]) -> dict[str, Any]:
+    """:func:`learner_episodes_per_second` for ``thread_episodes`` in a fresh process on ``threads``."""
+    context = multiprocessing.get_context("spawn")
+    with context.Pool(1, initializer=set_threads, initargs=(threads, cores)) as pool:
+        result: dict[str, Any] = pool.apply(
+            learner_threads_run, (replace(args, episodes=args.thread_episodes),)
+        )
+    return result
+
+
+def learner_threads_run(args: Args) -> dict[str, Any]:
+    """The learner's speed and the torch threads it ran on."""
+    return {**learner_episodes_per_second(args), "torch_threads": th.get_num_threads()}
 
 
 def default_learner(args: Args, env: gym.Env[Any, Any]) -> BaseAlgorithm:
@@ -157,19 +184,23 @@ def fresh_env_passes(env_id: str, args: Args) -> dict[str, float]:
     return result
 
 
-def one_round(args: Args) -> dict[str, Any]:
-    """The learner and its yardstick, then a cold and warm pass of each env, back to back."""
+def one_round(args: Args, cores: set[int], default_threads: int) -> dict[str, Any]:
+    """The learner and its yardstick, then a cold and warm pass of each env, then the learner on one
+    thread and on torch's default threads (unpinned, on ``cores``), back to back."""
     learner = learner_episodes_per_second(args)
     cartpole = cartpole_steps_per_second(args)
     nat, yardstick = fresh_env_passes(ENV_ID, args), fresh_env_passes(YARDSTICK_ID, args)
+    one, default = learner_on_threads(args, 1, cores), learner_on_threads(args, default_threads, cores)
     return {
         "learner": learner,
         "cartpole_ppo_mlp": cartpole,
         "env_step_us": {ENV_ID: nat, YARDSTICK_ID: yardstick},
+        "threads": {"one": one, "default": default},
         "ratios": {
             "learner_episodes_vs_cartpole_steps": learner["per_second"] / cartpole["per_second"],
             "cold_step_vs_cartpole": nat["cold"] / yardstick["cold"],
             "warm_step_vs_cartpole": nat["warm"] / yardstick["warm"],
+            "one_thread_vs_default_threads": one["per_second"] / default["per_second"],
         },
     }
 
@@ -188,8 +219,10 @@ def run(args: Args) -> dict[str, Any]:
     """Every measurement of the module docstring: ``rounds`` rounds of learner, yardstick and env passes
     side by side (each ratio is taken within a round, then the median over rounds), and the policy
     forward timing once."""
+    cores = set(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else set()
+    default_threads = th.get_num_threads()  # torch's own choice for this process, before pinning
     pinned = one_thread()
-    rounds = [one_round(args) for _ in range(args.rounds)]
+    rounds = [one_round(args, cores, default_threads) for _ in range(args.rounds)]
     forward = policy_forward_ms(args)
     learner = {**rounds[0]["learner"], "per_second": median_of(rounds, "learner", "per_second")}
     cartpole = {
@@ -203,6 +236,14 @@ def run(args: Args) -> dict[str, Any]:
     return {
         "threads": th.get_num_threads(),
         "pinned_to_one_core": pinned,
+        "thread_comparison": {
+            "cores": len(cores),
+            "default_torch_threads": default_threads,
+            "omp_num_threads": os.environ.get("OMP_NUM_THREADS"),
+            "episodes": args.thread_episodes,
+            "one_thread_per_second": median_of(rounds, "threads", "one", "per_second"),
+            "default_threads_per_second": median_of(rounds, "threads", "default", "per_second"),
+        },
         "rounds": rounds,
         "learner": learner,
         "cartpole_ppo_mlp": cartpole,
@@ -217,7 +258,7 @@ def parse(argv: list[str] | None = None) -> Args:
     args = parse_dataclass(Args, argv, __doc__)
     if args.smoke:
         args.episodes, args.cartpole_steps, args.cartpole_n_steps = 64, 128, 64
-        args.forward_calls, args.env_steps, args.rounds = 3, 100, 1
+        args.forward_calls, args.env_steps, args.rounds, args.thread_episodes = 3, 100, 1, 64
     return args
 
 
@@ -234,6 +275,12 @@ def main(argv: list[str] | None = None) -> None:
             f"{env_id} reset + step: cold {passes['cold']:.1f} us, warm {passes['warm']:.1f} us "
             f"(gym.make {passes['make_ms']:.0f} ms)"
         )
+    threads = results["thread_comparison"]
+    print(
+        f"{learner['learner']} unpinned on {threads['cores']} core(s): one thread "
+        f"{threads['one_thread_per_second']:,.0f} episodes/s, torch's default "
+        f"({threads['default_torch_threads']} threads) {threads['default_threads_per_second']:,.0f} episodes/s"
+    )
     print(", ".join(f"{key} {value:.2f}" for key, value in ratios.items()))
     path = report.output_path(args.out, ".json", "_smoke" if args.smoke else "")
     print(f"wrote {report.write(path, args, results)}")

@@ -56,6 +56,7 @@ def main() -> None:
                 *("--rows-sweep", "128", "--out", str(out / "profile.json")),
             ]
         )
+        script("cli_speed").main(["--smoke", "--out", str(out / "cli_speed.json")])
         if os.environ.get("NAT_CIFAR10_ARCHIVE"):
             script("published").main(["--smoke", "--out", str(out / "published.json")])
             script("scratch").main(

@@ -19,6 +19,7 @@ BENCHMARKS = (
     "reference",
     "env_speed",
     "learner_speed",
+    "cli_speed",
     "learners",
     "supernet_speed",
     "supernet_profile",
@@ -36,16 +37,14 @@ class BenchArgs:
     """Configuration of ``nat bench``."""
 
     name: str = field(metadata={"positional": True, "choices": BENCHMARKS})
-    """The benchmark: reference (NB201 oracle / random / keep), env_speed (NB201 env steps per second), learner_speed (nat train's learner, policy forward and env steps beside PPO on CartPole), learners (learners vs the oracle), supernet_speed (supernet training and reward speed), supernet_profile (where a reward pass spends its time), fidelity (supernet vs NAS-Bench-201 ranking), published (published cells through the supernet env), scratch (published pairs trained from scratch over seeds), end_to_end (a learner trained on supernet rewards, scored by the table) or pretrain_scaling (supernet pre-training on 1 vs N processes)."""
+    """The benchmark: reference (NB201 oracle / random / keep), env_speed (NB201 env steps per second), learner_speed (nat train's learner, policy forward and env steps beside PPO on CartPole; one thread vs torch's default), cli_speed (how long nat --help and each command's help take), learners (learners vs the oracle), supernet_speed (supernet training and reward speed), supernet_profile (where a reward pass spends its time), fidelity (supernet vs NAS-Bench-201 ranking), published (published cells through the supernet env), scratch (published pairs trained from scratch over seeds), end_to_end (a learner trained on supernet rewards, scored by the table) or pretrain_scaling (supernet pre-training on 1 vs N processes)."""
     args: list[str] = field(default_factory=list, metadata={"positional": True, "nargs": argparse.REMAINDER})
     """Flags passed on to the benchmark (see nat bench NAME --help)."""
 
 
 def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> argparse.ArgumentParser:
     """Register ``nat bench``."""
-    parser = subparsers.add_parser(
-        "bench", help="run a benchmark (flags go to it)", description=plain(__doc__)
-    )
+    parser = subparsers.add_parser("bench", description=plain(__doc__))
     add_arguments(parser, BenchArgs)
     return parser
 

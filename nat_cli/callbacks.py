@@ -87,6 +87,8 @@ class PlainProgressCallback(BaseCallback):
     """One line per ``interval_s`` seconds (and at the end): steps, steps per second, mean reward.
 
     For terminals without tqdm and rich, and for logs; ``nat train`` uses SB3's progress bar otherwise.
+    Learners stop after a whole update, so the target is ``total_timesteps`` rounded up to whole updates
+    (the first line says so when that differs), and the share never passes 100 %.
 
     Args:
         total_timesteps: the target step count.
@@ -101,11 +103,22 @@ class PlainProgressCallback(BaseCallback):
         self.stream = stream or sys.stderr
         self.start_time = 0.0
         self.start_steps = 0
+        self.target = total_timesteps
         self.last_print = 0.0
 
     def _on_training_start(self) -> None:
         self.start_time = self.last_print = time.perf_counter()
         self.start_steps = self.num_timesteps
+        per_update = int(getattr(self.model, "n_steps", 1)) * self.model.n_envs
+        updates = -(-(self.total_timesteps - self.start_steps) // per_update)
+        self.target = self.start_steps + max(updates, 0) * per_update
+        if self.target != self.total_timesteps:
+            print(
+                f"--total-timesteps {self.total_timesteps} rounds up to {self.target}: "
+                f"learners update after whole rollouts of {per_update} env steps",
+                file=self.stream,
+                flush=True,
+            )
         self._print()
 
     def _on_step(self) -> bool:
@@ -124,9 +137,9 @@ class PlainProgressCallback(BaseCallback):
         sps = (self.num_timesteps - self.start_steps) / elapsed if elapsed > 0 else 0.0
         rewards = [info["r"] for info in (self.model.ep_info_buffer or [])]
         mean = f", mean reward {np.mean(rewards):+.4f}" if rewards else ""
-        share = 100 * self.num_timesteps / max(1, self.total_timesteps)
+        share = min(100.0, 100 * self.num_timesteps / max(1, self.target))
         print(
-            f"step {self.num_timesteps}/{self.total_timesteps} ({share:.0f} %), {sps:.0f} steps/s{mean}",
+            f"step {self.num_timesteps}/{self.target} ({share:.0f} %), {sps:.0f} steps/s{mean}",
             file=self.stream,
             flush=True,
         )

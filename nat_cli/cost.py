@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import argparse
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from nat_cli.genotype_spec import load_genotype
-from nat_env.cost import Cost, count
 from nat_env.flags import add_arguments, plain
 from nat_env.flags import from_namespace as dataclass_from_namespace
 from nat_env.genotypes import Genotype
+
+if TYPE_CHECKING:  # the cost model builds networks with torch, loaded when the command runs
+    from nat_env.cost import Cost
 
 
 @dataclass
@@ -27,9 +29,7 @@ class CostArgs:
 
 def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> argparse.ArgumentParser:
     """Register ``nat cost``."""
-    parser = subparsers.add_parser(
-        "cost", help="parameters and multiply-adds of a genotype", description=plain(__doc__)
-    )
+    parser = subparsers.add_parser("cost", description=plain(__doc__))
     add_arguments(parser, CostArgs)
     return parser
 
@@ -52,6 +52,8 @@ def describe(genotype: Genotype) -> str:
 
 def run(args: CostArgs) -> int:
     """Print the cost; exit status 0."""
+    from nat_env.cost import count
+
     genotype = load_genotype(args.genotype)
     cost = count(genotype, args.dataset)
     print(f"{describe(genotype)}, {args.dataset} network")

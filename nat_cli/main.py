@@ -1,5 +1,8 @@
 """The ``nat`` entry point: one parser with a subcommand per task, one-line errors, exit codes.
 
+Only the module of the command asked for is imported (and it imports torch only when it runs), so
+``nat --help`` and ``nat COMMAND --help`` answer without loading torch.
+
 Exit codes: 0 success; 1 a runtime error (missing data, malformed genotype, refused resume), reported as
 ``nat <command>: error: <message>`` (``--debug`` shows the traceback instead); 2 bad arguments, reported
 as ``nat: error: <message>``; 130 interrupted.
@@ -16,15 +19,36 @@ from importlib import import_module
 from types import ModuleType
 from typing import Any, NoReturn
 
-COMMANDS = ("train", "transform", "scratch", "pretrain", "cost", "table", "bench")
-"""Subcommands; each is a module ``nat_cli.<name>`` with ``add_parser``, ``from_namespace`` and ``run``."""
+from nat_env.flags import positive_int
+
+COMMANDS: dict[str, str] = {
+    "train": "train a policy on a NAT env (checkpoints, resume)",
+    "transform": "transform one genotype with a trained policy",
+    "scratch": "train a genotype from scratch and test it (the paper's evaluation)",
+    "pretrain": "train a supernet environment's supernet (one process or torchrun) and write its checkpoint",
+    "cost": "parameters and multiply-adds of a genotype",
+    "table": "NAS-Bench-201 table tools",
+    "bench": "run a benchmark (flags go to it)",
+}
+"""Subcommands and their one-line summaries; each is a module ``nat_cli.<name>`` with ``add_parser``,
+``from_namespace``, ``run`` and optionally ``default_threads``."""
+THREADS_HELP = (
+    "torch threads; default: the command's (nat train: 1 on the NAS-Bench-201 table envs, whose small "
+    "policy networks run fastest on one thread, see benchmarks/results/learner_speed; elsewhere torch's "
+    "own, one per core)"
+)
 
 
-def command_modules() -> dict[str, ModuleType]:
-    """The subcommand modules (importing torch and friends; their import-time FutureWarnings are hidden)."""
+def command_module(name: str) -> ModuleType:
+    """The module of one subcommand (its import-time FutureWarnings hidden)."""
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", FutureWarning)
-        return {name: import_module(f"nat_cli.{name}") for name in COMMANDS}
+        return import_module(f"nat_cli.{name}")
+
+
+def requested_command(argv: Sequence[str]) -> str | None:
+    """The subcommand an argument list names (the first argument that is one), or ``None``."""
+    return next((argument for argument in argv if argument in COMMANDS), None)
 
 
 class Parser(argparse.ArgumentParser):
@@ -35,8 +59,8 @@ class Parser(argparse.ArgumentParser):
         self.exit(2, f"nat: error: {message} (see '{hint} --help')\n")
 
 
-def build_parser() -> Parser:
-    """The ``nat`` parser with every subcommand."""
+def build_parser(command: str | None = None) -> Parser:
+    """The ``nat`` parser; only ``command``'s subparser has its flags (the others list their summary)."""
     parser = Parser(
         prog="nat",
         description="nat-gym: Neural Architecture Transformer as a Gymnasium benchmark.",
@@ -46,12 +70,16 @@ def build_parser() -> Parser:
         "--debug", action="store_true", default=argparse.SUPPRESS, help="show tracebacks of errors"
     )
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", required=True, parser_class=Parser)
-    for name, module in command_modules().items():
-        module.add_parser(subparsers)
+    for name, summary in COMMANDS.items():
+        if name != command:
+            subparsers.add_parser(name, help=summary)
+            continue
+        command_module(name).add_parser(subparsers)
         for command_parser in _parsers_below(subparsers.choices[name]):
             command_parser.add_argument(
                 "--debug", action="store_true", default=argparse.SUPPRESS, help="show tracebacks of errors"
             )
+            command_parser.add_argument("--threads", type=positive_int, default=None, help=THREADS_HELP)
     return parser
 
 
@@ -83,19 +111,26 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     Usage errors exit through ``SystemExit(2)`` as argparse does.
     """
-    parser = build_parser()
-    namespace = parser.parse_args(argv)
+    arguments = list(sys.argv[1:] if argv is None else argv)
+    parser = build_parser(requested_command(arguments))
+    namespace = parser.parse_args(arguments)
     command: str = namespace.command
-    module = command_modules()[command]
+    module = command_module(command)
     debug = bool(getattr(namespace, "debug", False))
     try:
         config = module.from_namespace(namespace)
     except ValueError as error:
         _command_parser(parser, namespace).error(_one_line(error))
+    threads = namespace.threads or getattr(module, "default_threads", lambda _: None)(config)
+    if threads is not None:
+        import torch
+
+        torch.set_num_threads(threads)  # provenance() records it in every run folder and result file
     runner: Callable[[Any], int] = module.run
     label = f"nat {command}"
     logging.basicConfig(format="%(message)s")
-    logging.getLogger("nat_env").setLevel(logging.INFO)  # progress of long steps (supernet warm-up)
+    for name in ("nat_env", "agents"):  # what long phases (warm-up, scoring) will do, and their progress
+        logging.getLogger(name).setLevel(logging.INFO)
     try:
         with warnings.catch_warnings():
             if not debug:

@@ -23,10 +23,6 @@ from nat_env.envs import SUPERNET_IDS
 from nat_env.flags import add_arguments, plain, positive_int
 from nat_env.flags import from_namespace as dataclass_from_namespace
 from nat_env.records import provenance
-from nat_env.supernet.checkpoint import save_checkpoint
-from nat_env.supernet.distributed import finish, init_from_environment
-from nat_env.supernet.setup import make_spec
-from nat_env.supernet.training import checkpoint_path, train_supernet, training_signature
 
 SPACES = {"NAT-CIFAR10-v0": ("darts", "paper"), "NAT-NB201-Supernet-CIFAR10-v0": ("nb201", "cpu-small")}
 """Each supernet environment's cell space and default preset."""
@@ -64,7 +60,6 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
     """Register ``nat pretrain``."""
     parser = subparsers.add_parser(
         "pretrain",
-        help="train a supernet environment's supernet (one process or torchrun) and write its checkpoint",
         description=plain(__doc__),
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
@@ -85,6 +80,11 @@ def run(args: PretrainArgs) -> int:
             batch size that does not split among the ranks.
         DataError: when CIFAR-10 cannot be found.
     """
+    from nat_env.supernet.checkpoint import save_checkpoint  # torch: loaded to run, not for --help
+    from nat_env.supernet.distributed import finish, init_from_environment
+    from nat_env.supernet.setup import make_spec
+    from nat_env.supernet.training import checkpoint_path, train_supernet, training_signature
+
     ranks, device = init_from_environment(args.device)
     try:
         space, default_preset = SPACES[args.env]

@@ -19,11 +19,8 @@ from pathlib import Path
 
 from nat_cli.cost import describe, format_cost
 from nat_cli.genotype_spec import load_genotype
-from nat_env.cost import Cost
 from nat_env.flags import add_arguments, plain, positive_int
 from nat_env.flags import from_namespace as dataclass_from_namespace
-from nat_env.scratch import preset, train_from_scratch
-from nat_env.scratch.run_folder import RESULTS
 
 
 @dataclass
@@ -54,7 +51,6 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
     """Register ``nat scratch``."""
     parser = subparsers.add_parser(
         "scratch",
-        help="train a genotype from scratch and test it (the paper's evaluation)",
         description=plain(__doc__),
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
@@ -76,6 +72,10 @@ def run(args: ScratchArgs) -> int:
         RunFolderError: a used folder without --resume, nothing to resume, or another configuration.
         DataError: when CIFAR-10 cannot be found.
     """
+    from nat_env.cost import Cost  # torch loads when the command runs, so that --help stays fast
+    from nat_env.scratch import preset, train_from_scratch
+    from nat_env.scratch.run_folder import RESULTS
+
     genotype = load_genotype(args.genotype)
     protocol = preset(args.preset, genotype.space)
     if args.epochs is not None:

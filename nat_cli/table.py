@@ -28,7 +28,7 @@ class TableBuildArgs:
 
 def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> argparse.ArgumentParser:
     """Register ``nat table`` and its ``build`` action."""
-    parser = subparsers.add_parser("table", help="NAS-Bench-201 table tools", description=plain(__doc__))
+    parser = subparsers.add_parser("table", description=plain(__doc__))
     actions = parser.add_subparsers(dest="action", metavar="{build}", required=True)
     build = actions.add_parser(
         "build", help="convert the NATS-Bench archive to the compact CSV", description=plain(__doc__)

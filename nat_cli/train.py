@@ -19,28 +19,13 @@ import sys
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import gymnasium as gym
-from stable_baselines3.common.base_class import BaseAlgorithm
-from stable_baselines3.common.callbacks import BaseCallback
 
 import nat_env  # noqa: F401 - registers the env ids
-from agents import RandomAgent
-from agents.evaluation import HELD_OUT_SEED, Scores, held_out_inputs, score
-from agents.zoo import (
-    ALGORITHMS,
-    POLICIES,
-    LearnerError,
-    LearnerSpec,
-    is_import_path,
-    load_learner,
-    make_learner,
-    policy_class,
-)
+from agents.names import ALGORITHMS, HELD_OUT_SEED, POLICIES, is_import_path
 from nat_cli import CommandError
-from nat_cli.callbacks import CheckpointCallback, PlainProgressCallback, save_model
-from nat_cli.logs import make_logger, truncate_progress
 from nat_cli.run_dir import (
     CONFIG,
     FINAL_MODEL,
@@ -51,10 +36,18 @@ from nat_cli.run_dir import (
     latest_checkpoint,
     read_config,
 )
-from nat_env.envs import with_space
+from nat_env.envs import NB201_IDS, with_space
 from nat_env.flags import add_arguments, non_negative_int, plain, positive_int
 from nat_env.flags import from_namespace as dataclass_from_namespace
 from nat_env.records import config_differences, write_json
+
+if TYPE_CHECKING:  # torch, SB3 and the learners load when a run starts, so that --help stays fast
+    from stable_baselines3.common.base_class import BaseAlgorithm
+    from stable_baselines3.common.callbacks import BaseCallback
+
+    from agents import RandomAgent
+    from agents.evaluation import Scores
+    from agents.zoo import LearnerSpec
 
 MAY_CHANGE_ON_RESUME = ("total_timesteps", "resume", "progress", "n_eval", "eval_seed", "k", "log_dir")
 """Arguments a resumed run may change: the budget, how progress is shown, the final evaluation and where the
@@ -112,6 +105,8 @@ class TrainArgs:
     @property
     def learner(self) -> LearnerSpec:
         """The learner this run trains."""
+        from agents.zoo import LearnerSpec
+
         return LearnerSpec(self.algo, self.policy, self.learning_rate, self.n_steps, self.seed, self.device)
 
 
@@ -121,6 +116,8 @@ def learner_of(args: dict[str, Any], device: str | None = None) -> LearnerSpec:
     Runs recorded before the registry named REINFORCE with the LSTM policy ``--algo lstm``.
     """
     algo, policy = str(args.get("algo", "reinforce")), args.get("policy") or "gcn"
+    from agents.zoo import LearnerSpec
+
     if algo == "lstm":
         algo, policy = "reinforce", "lstm"
     return LearnerSpec(
@@ -137,7 +134,6 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
     """Register ``nat train``."""
     parser = subparsers.add_parser(
         "train",
-        help="train a policy on a NAT env (checkpoints, resume)",
         description=plain(__doc__),
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
@@ -154,8 +150,17 @@ def from_namespace(namespace: argparse.Namespace) -> TrainArgs:
     args = dataclass_from_namespace(TrainArgs, namespace)
     spec = args.learner  # refuses an algorithm and policy that do not go together
     if is_import_path(spec.policy) and spec.algo != "random":
+        from agents.zoo import policy_class
+
         policy_class(spec.algo, spec.policy)  # imports a user's policy now, before the run folder is written
     return args
+
+
+def default_threads(args: TrainArgs) -> int | None:
+    """Torch threads unless ``--threads`` says otherwise: one on the NAS-Bench-201 table envs, where the
+    learner's small networks do all the work and run fastest on one thread
+    (``benchmarks/results/learner_speed``); torch's default where supernet passes compute the rewards."""
+    return 1 if args.env_id in NB201_IDS else None
 
 
 def recorded(args: TrainArgs) -> dict[str, Any]:
@@ -225,6 +230,8 @@ def make_env(env_id: str, env_kwargs: dict[str, Any]) -> gym.Env[Any, Any]:
 
 
 def _progress_callbacks(args: TrainArgs) -> tuple[bool, list[BaseCallback]]:
+    from nat_cli.callbacks import PlainProgressCallback
+
     has_bar = all(importlib.util.find_spec(name) is not None for name in ("tqdm", "rich"))
     if args.progress == "bar" and not has_bar:
         raise CommandError("--progress bar needs tqdm and rich (pip install 'nat-gym[progress]')")
@@ -236,6 +243,12 @@ def _progress_callbacks(args: TrainArgs) -> tuple[bool, list[BaseCallback]]:
 
 def train(args: TrainArgs, env: gym.Env[Any, Any]) -> BaseAlgorithm:
     """Build or resume the model and train it up to ``args.total_timesteps`` env steps."""
+    from stable_baselines3.common.base_class import BaseAlgorithm
+
+    from agents.zoo import make_learner
+    from nat_cli.callbacks import CheckpointCallback, save_model
+    from nat_cli.logs import make_logger, truncate_progress
+
     log_dir = Path(args.log_dir)
     spec = args.learner
     resumed = resume(log_dir, spec, env) if args.resume else None
@@ -278,6 +291,8 @@ def resume(log_dir: Path, spec: LearnerSpec, env: gym.Env[Any, Any]) -> tuple[Ba
     Raises:
         CommandError: when the run has checkpoints and none of them loads.
     """
+    from agents.zoo import LearnerError, load_learner
+
     skipped: list[str] = []
     for steps, path in reversed(checkpoints(log_dir)):
         try:
@@ -299,6 +314,10 @@ def resume(log_dir: Path, spec: LearnerSpec, env: gym.Env[Any, Any]) -> tuple[Ba
 
 def run(args: TrainArgs) -> int:
     """Train (or resume), then report what the model learned; exit status 0."""
+    from agents import RandomAgent
+    from agents.evaluation import held_out_inputs, score
+    from agents.zoo import LearnerError
+
     history = prepare_run_dir(args)
     env = make_env(args.env_id, args.env_kwargs)
     log_dir = Path(args.log_dir)
@@ -340,8 +359,13 @@ def format_scores(scores: Scores) -> str:
         label = LABELS.get(method, method).format(k=scores.k)
         test = f"  {scores.mean(method, 'test'):+7.2f}" if has_test else ""
         lines.append(f"  {label:>24}  {scores.mean(method):+7.2f}{test}")
-    if "oracle" in scores.gains and scores.mean("oracle"):
-        lines.append(
-            f"  Sampling reaches {100 * scores.mean('sampling') / scores.mean('oracle'):.0f} % of the oracle"
-        )
+    names = {"val": "validation", "test": "test"}
+    for split in [s for s in ("val", "test") if s in scores.splits]:
+        shares = [
+            f"{m.capitalize()} {100 * scores.fraction_of_oracle(m, split):.0f} %"
+            for m in ("maximum", "sampling")
+            if m in scores.gains
+        ]
+        if "oracle" in scores.gains and scores.mean("oracle", split) and shares:
+            lines.append(f"  share of the oracle's {names[split]} gain: {', '.join(shares)}")
     return "\n".join(lines)

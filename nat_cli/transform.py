@@ -11,24 +11,24 @@ import importlib.util
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import nat_env  # noqa: F401 - registers the env ids
-from agents import RandomAgent, transform
-from agents.evaluation import describe_evaluator, transform_env
-from agents.inference import Predictor, TransformResult
-from agents.zoo import ALGORITHMS, LearnerError, load_learner
+from agents.names import ALGORITHMS
 from nat_cli import CommandError
 from nat_cli.cost import describe
 from nat_cli.genotype_spec import load_genotype
 from nat_cli.run_dir import FINAL_MODEL, latest_checkpoint, read_config
 from nat_cli.train import learner_of, make_env, policy_name
-from nat_env.cost import Cost, count
 from nat_env.envs import SPACE_NAMES, cell_space, with_space
 from nat_env.flags import add_arguments, plain, positive_int
 from nat_env.flags import from_namespace as dataclass_from_namespace
 from nat_env.genotypes import Genotype
 from nat_env.render import render_diff
+
+if TYPE_CHECKING:  # torch and the learners load when the command runs, so that --help stays fast
+    from agents.inference import Predictor, TransformResult
+    from nat_env.cost import Cost
 
 LEARNING_ALGORITHMS = tuple(algo for algo in ALGORITHMS if algo != "random")
 """Algorithms whose checkpoints --algo may name."""
@@ -68,9 +68,7 @@ class TransformArgs:
 
 def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> argparse.ArgumentParser:
     """Register ``nat transform``."""
-    parser = subparsers.add_parser(
-        "transform", help="transform one genotype with a trained policy", description=plain(__doc__)
-    )
+    parser = subparsers.add_parser("transform", description=plain(__doc__))
     add_arguments(parser, TransformArgs)
     return parser
 
@@ -163,6 +161,8 @@ def check_spaces(
 
 
 def _cost(genotype: Genotype) -> Cost | None:
+    from nat_env.cost import count
+
     try:
         return count(genotype, "cifar10")
     except (ValueError, NotImplementedError):
@@ -198,6 +198,10 @@ def format_result(
 
 def run(args: TransformArgs) -> int:
     """Transform, print and draw; exit status 0."""
+    from agents import RandomAgent, transform
+    from agents.evaluation import describe_evaluator, transform_env
+    from agents.zoo import LearnerError, load_learner
+
     beta = load_genotype(args.genotype)
     if args.out and importlib.util.find_spec("matplotlib") is None:
         raise CommandError("--out needs matplotlib (pip install 'nat-gym[plot]')")
@@ -206,6 +210,8 @@ def run(args: TransformArgs) -> int:
     if args.checkpoint:
         given = {"algo": args.algo, "policy": args.policy}
         checkpoint, config = find_checkpoint(args.checkpoint, {k: v for k, v in given.items() if v})
+    else:  # said before the env is made: a supernet env may warm up for a long time first
+        print("nat transform: warning: no --checkpoint: using a random policy", file=sys.stderr, flush=True)
     env_id = args.env_id or config.get("env_id") or DEFAULT_ENVS[beta.space]
     env_kwargs = {**config.get("env_kwargs", {}), **args.env_kwargs}
     check_spaces(beta, env_id, env_kwargs, args.checkpoint if checkpoint else None, config)
@@ -217,7 +223,6 @@ def run(args: TransformArgs) -> int:
         raise CommandError(f"{env_id} cannot take this genotype: {error}") from None
     model: Predictor
     if checkpoint is None:
-        print("nat transform: warning: no --checkpoint: using a random policy", file=sys.stderr)
         model, source = RandomAgent(seed=args.seed), "random"
     else:
         spec = learner_of(config, device=args.device)
@@ -240,5 +245,6 @@ def run(args: TransformArgs) -> int:
     has_test = all("test_accuracy" in e.extra for e in evaluations)
     print(format_result(result, describe_evaluator(env), source, (test[0], test[1]) if has_test else None))
     if args.out:
-        print(f"wrote {render_diff(result.beta, result.alpha, args.out)}")
+        accuracies = (result.acc_beta, result.acc_alpha)
+        print(f"wrote {render_diff(result.beta, result.alpha, args.out, accuracies)}")
     return 0

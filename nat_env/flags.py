@@ -110,7 +110,7 @@ def add_arguments(parser: argparse.ArgumentParser, cls: type) -> None:
             continue
         default = _default(field)
         kind = _unwrap(hints[field.name])
-        text = helps.get(field.name)
+        text = (helps.get(field.name) or "") + _default_text(default)
         options: dict[str, Any] = {"help": text.replace("%", "%%") if text else None}
         if "choices" in meta:
             options["choices"] = meta["choices"]
@@ -161,6 +161,17 @@ def parse_dataclass(cls: type[T], argv: Sequence[str] | None, description: str |
     )
     add_arguments(parser, cls)
     return from_namespace(cls, parser.parse_args(argv))
+
+
+def _default_text(default: Any) -> str:
+    """`` (default: X)`` for ``--help``; nothing for a required field or one whose help explains ``None``."""
+    if default is dataclasses.MISSING or default is None or default == {} or default == []:
+        return ""
+    if isinstance(default, tuple):
+        return f" (default: {','.join(map(str, default))})"
+    if isinstance(default, bool):
+        return f" (default: {'yes' if default else 'no'})"
+    return f" (default: {default})"
 
 
 def _default(field: dataclasses.Field[Any]) -> Any:

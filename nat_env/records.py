@@ -180,7 +180,7 @@ def versions() -> dict[str, str]:
 
 
 def provenance() -> dict[str, Any]:
-    """What produced a result: the time, platform, CPU, cores, GPU (if any), versions and git commit."""
+    """What produced a result: the time, platform, CPU, cores, torch threads, GPU (if any), versions and git commit."""
     import torch
 
     record: dict[str, Any] = {
@@ -188,6 +188,7 @@ def provenance() -> dict[str, Any]:
         "platform": platform.platform(),
         "cpu": _cpu_name(),
         "cpu_count": os.cpu_count(),
+        "torch_threads": torch.get_num_threads(),
         "versions": versions(),
         "git_commit": _git_commit(),
     }

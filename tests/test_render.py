@@ -5,7 +5,6 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-import numpy as np
 import pytest
 
 from nat_env import genotypes
@@ -13,7 +12,14 @@ from nat_env.genotypes import Genotype, nb201_cell
 
 pytest.importorskip("matplotlib")
 
-from nat_env.render import HIGHLIGHT, render, render_diff, rgb_array
+from matplotlib.axes import Axes
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+from matplotlib.transforms import Bbox
+
+from nat_env.render import HIGHLIGHT, diff_figure, render, render_diff
+
+NB201_OPS_ROW = ["none", "conv_3x3", "skip_connect", "none", "conv_1x1", "avg_pool_3x3"]
 
 
 @pytest.mark.parametrize("suffix", [".png", ".svg"])
@@ -37,31 +43,6 @@ def test_diff_highlights_changed_edges(tmp_path: Path) -> None:
     assert HIGHLIGHT not in unchanged
 
 
-def _highlighted(pixels: np.ndarray) -> bool:
-    red, green, blue = (int(HIGHLIGHT[i : i + 2], 16) for i in (1, 3, 5))
-    return bool((pixels == np.array([red, green, blue], np.uint8)).all(axis=-1).any())
-
-
-@pytest.mark.parametrize(("beta", "alpha"), [("DARTS_V2", "NAT_DARTS"), ("VGG", "NAT_VGG")])
-def test_rgb_array_has_one_size_and_highlights(beta: str, alpha: str) -> None:
-    before = rgb_array(genotypes.get(beta))
-    after = rgb_array(genotypes.get(beta), genotypes.get(alpha))
-    assert before.dtype == np.uint8
-    assert before.shape == after.shape
-    assert before.shape[2] == 3
-    assert after.flags.c_contiguous
-    assert _highlighted(after)
-    assert not _highlighted(before)
-    assert not _highlighted(rgb_array(genotypes.get(beta), genotypes.get(beta)))
-
-
-def test_rgb_array_of_an_nb201_cell() -> None:
-    cell = Genotype(nb201_cell(["none", "conv_3x3", "skip_connect", "none", "conv_1x1", "avg_pool_3x3"]))
-    pixels = rgb_array(cell, dpi=40)
-    assert pixels.shape[2] == 3
-    assert pixels.shape[0] < rgb_array(cell).shape[0]
-
-
 def test_bad_inputs(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match=r"\.png or \.svg"):
         render(genotypes.get("DARTS_V2"), tmp_path / "darts.pdf")
@@ -73,5 +54,45 @@ def test_missing_matplotlib_names_the_extra(tmp_path: Path, monkeypatch: pytest.
     monkeypatch.setitem(sys.modules, "matplotlib.figure", None)
     with pytest.raises(ImportError, match=r"pip install nat-gym\[plot\]"):
         render(genotypes.get("DARTS_V2"), tmp_path / "darts.png")
-    with pytest.raises(ImportError, match=r"pip install nat-gym\[plot\]"):
-        rgb_array(genotypes.get("DARTS_V2"))
+
+
+def _boxes(figure: Figure) -> list[tuple[Axes, list[Bbox], list[Bbox]]]:
+    """Per axes: the window extents of its edge labels (the boxed texts) and of all its texts."""
+    renderer = FigureCanvasAgg(figure).get_renderer()
+    figure.draw(renderer)
+    found = []
+    for axes in figure.axes:
+        texts = [t for t in axes.texts if t.get_text()]
+        labels = [t.get_bbox_patch().get_window_extent(renderer) for t in texts if t.get_bbox_patch()]
+        found.append((axes, labels, [t.get_window_extent(renderer) for t in texts]))
+    return found
+
+
+@pytest.mark.parametrize("name", sorted(n for n in genotypes.PUBLISHED if genotypes.get(n).space == "darts"))
+def test_edge_labels_of_published_darts_cells_do_not_overlap(name: str) -> None:
+    genotype = genotypes.get(name)
+    for _, labels, _ in _boxes(diff_figure(genotype, genotype)):
+        for i, a in enumerate(labels):
+            for b in labels[i + 1 :]:
+                overlap = min(a.x1, b.x1) - max(a.x0, b.x0), min(a.y1, b.y1) - max(a.y0, b.y0)
+                assert min(overlap) <= 0.5, f"{name}: labels at {a} and {b} overlap"
+
+
+@pytest.mark.parametrize("ops", [NB201_OPS_ROW, ["avg_pool_3x3"] * 6, ["skip_connect"] * 6])
+def test_nb201_frame_holds_every_label(ops: list[str]) -> None:
+    cell = Genotype(nb201_cell(ops))
+    for axes, _, texts in _boxes(diff_figure(cell, cell)):
+        frame = axes.get_window_extent()
+        for box in texts:
+            assert frame.x0 <= box.x0
+            assert box.x1 <= frame.x1
+            assert frame.y0 <= box.y0
+            assert box.y1 <= frame.y1
+
+
+def test_a_diff_shows_the_accuracies_when_given(tmp_path: Path) -> None:
+    beta, alpha = genotypes.get("DARTS_V2"), genotypes.get("NAT_DARTS")
+    figure = diff_figure(beta, alpha, (0.9321, 0.9402))
+    assert figure.get_suptitle().endswith("accuracy 93.21 % → 94.02 %")
+    assert "accuracy" not in diff_figure(beta, alpha).get_suptitle()
+    assert render_diff(beta, alpha, tmp_path / "diff.png", (0.9321, 0.9402)).stat().st_size > 1000

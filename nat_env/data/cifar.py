@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import logging
 import os
 import tarfile
 import zipfile
@@ -33,7 +34,10 @@ import numpy.typing as npt
 import torch
 
 from nat_env.data.augment import images_on_device, random_crop_flip
+from nat_env.progress import Phase
 from nat_env.records import atomic_save, load_cache
+
+logger = logging.getLogger(__name__)
 
 CIFAR10_CLASSES: tuple[str, ...] = (
     "airplane",
@@ -261,7 +265,9 @@ def _decode(members: list[_Member], path: Path, source: str) -> ImageArrays:
     images: dict[str, list[npt.NDArray[np.uint8]]] = {"train": [], "test": []}
     labels: dict[str, list[int]] = {"train": [], "test": []}
     shape: tuple[int, ...] | None = None
-    for split, label, name, raw in sorted(members, key=lambda m: m[:3]):
+    phase = Phase(logger, f"decoding {path.name}", len(members), "image")
+    phase.start(" (once: the arrays are cached)")
+    for done, (split, label, name, raw) in enumerate(sorted(members, key=lambda m: m[:3]), start=1):
         if label not in index:
             raise DataError(f"test class {label!r} has no training images in data root {path}")
         try:
@@ -277,6 +283,7 @@ def _decode(members: list[_Member], path: Path, source: str) -> ImageArrays:
             )
         images[split].append(array)
         labels[split].append(index[label])
+        phase.advance(done)
     return ImageArrays(
         np.stack(images["train"]),
         np.asarray(labels["train"], np.int64),

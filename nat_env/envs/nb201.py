@@ -20,12 +20,12 @@ from gymnasium import spaces
 from nat_env.encoding import Observation
 from nat_env.envs import checked_arguments
 from nat_env.envs.nb201_vector import NB201VecEnv
-from nat_env.envs.transform import TransformEnv
+from nat_env.envs.transform import EPISODE_ENDED, TransformEnv
+from nat_env.frames import frame
 from nat_env.genotypes import Genotype, resolve
 from nat_env.nb201.cells import N_EDGES, code_of, genotype_of_code
 from nat_env.nb201.evaluator import TableEvaluator, input_codes, load_table
 from nat_env.nb201.lookup import TableEncoder, TableTransitions, cell_tables
-from nat_env.render import frame
 from nat_env.transitions import IllegalPolicy
 
 
@@ -104,6 +104,7 @@ class NB201Env(gym.Env[Observation, npt.NDArray[np.int64]]):
         self.action_space = spaces.MultiDiscrete(np.full(N_EDGES, tables.n_choices, np.int64))
         self._code: int | None = None
         self._alpha_code: int | None = None
+        self._accuracies: tuple[float, float] | None = None
         self._given: Genotype | None = None  # a genotype passed to reset keeps its name for pictures
 
     @property
@@ -129,7 +130,7 @@ class NB201Env(gym.Env[Observation, npt.NDArray[np.int64]]):
             self._given = resolve(spec)
             self.encoder.check(self._given)
             code = code_of(self._given)
-        self._code, self._alpha_code = code, None
+        self._code, self._alpha_code, self._accuracies = code, None, None
         return self.tables.observation(code), {"beta": self.tables.text(code)}
 
     def action_masks(self) -> npt.NDArray[np.bool_]:
@@ -142,6 +143,8 @@ class NB201Env(gym.Env[Observation, npt.NDArray[np.int64]]):
         beta = self._code
         if beta is None:
             raise RuntimeError("call reset() before using the environment")
+        if self._alpha_code is not None:
+            raise RuntimeError(EPISODE_ENDED)
         rewrite = self.tables.rewrite(beta, action, self.on_illegal)
         if rewrite is None:  # the transitions raise their error, or accept whole floats
             self.transitions.apply(self.beta, action, self.on_illegal)
@@ -150,6 +153,7 @@ class NB201Env(gym.Env[Observation, npt.NDArray[np.int64]]):
         alpha = self._alpha_code = rewrite.code
         acc_beta, test_beta = self.table.lookup(beta)
         acc_alpha, test_alpha = self.table.lookup(alpha)
+        self._accuracies = (acc_beta, acc_alpha)
         info: dict[str, Any] = {
             "beta": self.tables.text(beta),
             "alpha": self.tables.text(alpha),
@@ -164,7 +168,7 @@ class NB201Env(gym.Env[Observation, npt.NDArray[np.int64]]):
         return self.tables.observation(alpha), float(acc_alpha - acc_beta), True, False, info
 
     def render(self) -> str | npt.NDArray[np.uint8] | None:
-        return frame(self.render_mode, self.beta, self.alpha)
+        return frame(self.render_mode, self.beta, self.alpha, self._accuracies)
 
     def vector_env(self, num_envs: int, n_samples: int = 1, seed: int | None = None) -> NB201VecEnv:
         """``num_envs`` copies of this env stepped together as a Gymnasium vector env (one policy forward

@@ -16,13 +16,15 @@ from gymnasium import spaces
 
 from nat_env.encoding import Encoder, Observation
 from nat_env.evaluation import Evaluation, Evaluator
+from nat_env.frames import frame
 from nat_env.genotypes import Genotype, resolve
-from nat_env.render import frame
 from nat_env.sampler import GenotypeSampler
 from nat_env.transitions import IllegalPolicy, Transitions, changed_edges
 
 InputSampler = Callable[[np.random.Generator], Genotype]
 CostModel = Callable[[Genotype], tuple[int, int]]
+EPISODE_ENDED = "this episode has ended (one step per episode, terminated=True): call reset() before step()"
+"""What stepping a finished episode again raises (Gymnasium's order: reset, then step)."""
 
 
 class TransformEnv(gym.Env[Observation, npt.NDArray[np.int64]]):
@@ -39,7 +41,11 @@ class TransformEnv(gym.Env[Observation, npt.NDArray[np.int64]]):
     ``observation["action_mask"]`` and :meth:`action_masks`. A wrong shape or an out-of-range value
     raises ``ValueError``; an in-range choice the mask forbids keeps that edge unchanged (``on_illegal=
     "keep"``, the default, for learners that ignore masks; counted in ``info["illegal_edges"]``) or
-    raises (``on_illegal="raise"``).
+    raises (``on_illegal="raise"``). NAT's keep (0) is legal only on an edge with compute: on a skip
+    or null edge the same α is reached by its own choice (1 or 2), so keep there is masked, one α per
+    legal action. Under the default it still leaves the edge as it is, and counts as illegal: the
+    all-keep action ``np.zeros(E)`` returns α = β with ``illegal_edges`` = the number of skip and null
+    edges of β.
 
     ## Observation Space
     A ``Dict`` of fixed-shape arrays describing β's cell graph (see :mod:`nat_env.encoding`).
@@ -53,7 +59,8 @@ class TransformEnv(gym.Env[Observation, npt.NDArray[np.int64]]):
     published name or genotype text).
 
     ## Episode End
-    After one step (``terminated=True``). The observation returned by ``step`` encodes α.
+    After one step (``terminated=True``). The observation returned by ``step`` encodes α. Stepping a
+    finished episode again without ``reset`` raises ``RuntimeError``.
 
     ## Info
     ``reset``: ``beta`` (text). ``step``: ``beta`` and ``alpha`` (text), ``acc_beta`` and ``acc_alpha``
@@ -63,10 +70,10 @@ class TransformEnv(gym.Env[Observation, npt.NDArray[np.int64]]):
     ## Arguments
     evaluator, sampler, transitions, encoder, cost (optional), on_illegal, truth (optional: the ground
     truth, whose accuracies ride along in ``info`` as ``table_val_accuracy_*`` and its extras such as
-    ``test_accuracy_*``; never rewarded), render_mode (``ansi``: β and α
-    as text; ``rgb_array``: the cell picture of :func:`nat_env.render.rgb_array` as an ``(H, W, 3)``
-    uint8 array of one size per env, β above a blank row after ``reset`` and above α after ``step``;
-    it needs matplotlib, the ``plot`` extra; or None).
+    ``test_accuracy_*``; never rewarded), render_mode (``ansi``: β and α as text; ``rgb_array``: the
+    cell picture of :func:`nat_env.frames.rgb_array` as an ``(H, W, 3)`` uint8 array of one size per env,
+    β above a blank row after ``reset`` and above α with both accuracies after ``step``, drawn with
+    Pillow (no optional extra); or None).
 
     ## Version History
     * v0: initial version.
@@ -103,6 +110,7 @@ class TransformEnv(gym.Env[Observation, npt.NDArray[np.int64]]):
         evaluator itself when the reward is exact."""
         self._beta: Genotype | None = None
         self._alpha: Genotype | None = None
+        self._accuracies: tuple[float, float] | None = None
         self._mask: npt.NDArray[np.bool_] | None = None
 
     @property
@@ -124,7 +132,7 @@ class TransformEnv(gym.Env[Observation, npt.NDArray[np.int64]]):
         spec = (options or {}).get("genotype")
         beta = self.sampler(self.np_random) if spec is None else resolve(spec)
         self.encoder.check(beta)
-        self._beta, self._alpha = beta, None
+        self._beta, self._alpha, self._accuracies = beta, None, None
         self._mask = self.transitions.mask(beta)
         return self.encoder.encode(beta), {"beta": str(beta)}
 
@@ -135,6 +143,7 @@ class TransformEnv(gym.Env[Observation, npt.NDArray[np.int64]]):
         return self._mask.reshape(-1).copy()
 
     def step(self, action: npt.NDArray[np.int64]) -> tuple[Observation, float, bool, bool, dict[str, Any]]:
+        self._refuse_a_finished_episode()
         alpha = self.rewrite(action)
         eval_beta, eval_alpha = self.evaluator.evaluate([self.beta, alpha])
         return self.conclude(action, alpha, eval_beta, eval_alpha)
@@ -160,6 +169,7 @@ class TransformEnv(gym.Env[Observation, npt.NDArray[np.int64]]):
         assert self._mask is not None
         self._alpha = alpha
         reward = float(eval_alpha.accuracy - eval_beta.accuracy)
+        self._accuracies = (eval_beta.accuracy, eval_alpha.accuracy)
         changed = list(changed_edges(beta, alpha))
         choices = np.asarray(action, np.int64).tolist()
         info: dict[str, Any] = {
@@ -192,5 +202,10 @@ class TransformEnv(gym.Env[Observation, npt.NDArray[np.int64]]):
             info["params_alpha"], info["madds_alpha"] = self.cost(alpha)
         return self.encoder.encode(alpha), reward, True, False, info
 
+    def _refuse_a_finished_episode(self) -> None:
+        """Raise ``RuntimeError`` when this episode's one step is done (Gymnasium's order: reset first)."""
+        if self.alpha is not None:
+            raise RuntimeError(EPISODE_ENDED)
+
     def render(self) -> str | npt.NDArray[np.uint8] | None:
-        return frame(self.render_mode, self.beta, self.alpha)
+        return frame(self.render_mode, self.beta, self.alpha, self._accuracies)

@@ -27,7 +27,7 @@ from nat_env.supernet.evaluator import SupernetEvaluator, Window
 from nat_env.supernet.few_shot import FewShotEvaluator, pretrain_split
 from nat_env.supernet.model import Supernet, SupernetConfig
 from nat_env.supernet.options import FastOptions
-from nat_env.supernet.presets import Preset, get_preset
+from nat_env.supernet.presets import PRESETS, Preset, get_preset
 from nat_env.supernet.samplers import sampler_of
 from nat_env.supernet.training import (
     OnlineSchedule,
@@ -35,6 +35,7 @@ from nat_env.supernet.training import (
     TrainingConfig,
     load_pretrained,
     pretrain,
+    warm_up,
 )
 
 logger = logging.getLogger(__name__)
@@ -202,13 +203,16 @@ def make_spec(
     if space == "nb201":
         training.setdefault("sampler", sized.nb201_sampler)
     online = {k: v for k, v in overrides.items() if k in _ONLINE_FIELDS}
+    resolved = resolve_device(device)
+    if resolved.type == "cpu" and preset == "paper" and checkpoint is None:
+        _warn_of_gpu_preset(preset, sized)
     return SupernetSpec(
         preset=sized,
         space=space,
         transitions=_transitions.canonical_name(transitions),
         mode=supernet_mode,  # type: ignore[arg-type]
         seed=seed,
-        device=str(resolve_device(device)),
+        device=str(resolved),
         training=TrainingConfig(batch_size=sized.batch_size, seed=seed, **training),  # type: ignore[arg-type]
         data_root=data_root,
         archive=archive,
@@ -309,6 +313,23 @@ class SupernetSetup:
 _SETUPS: dict[SupernetSpec, SupernetSetup] = {}
 
 
+def _warn_of_gpu_preset(name: str, preset: Preset) -> None:
+    logger.warning(
+        "preset %r is sized for a GPU: on a CPU its warm-up of %d batches of %d full-size images can take "
+        "days (its first batches are timed below), and each reward passes %d images through the supernet. On a "
+        "CPU pass preset='cpu-small' (%d batches at %d px, measured to rank NAS-Bench-201 cells) or "
+        "preset='tiny' (%d batches: a plumbing check whose rewards carry no signal); on the command line "
+        "--env-kwargs preset=cpu-small. Or load weights trained elsewhere with checkpoint= (nat pretrain).",
+        name,
+        preset.warmup_steps,
+        preset.batch_size,
+        preset.reward_images,
+        PRESETS["cpu-small"].warmup_steps,
+        PRESETS["cpu-small"].image_size,
+        PRESETS["tiny"].warmup_steps,
+    )
+
+
 def _warn_if_unfaithful(preset: Preset, steps: int) -> None:
     faithful = preset.faithful_from
     if faithful is not None and steps < faithful:
@@ -355,7 +376,7 @@ def build(spec: SupernetSpec) -> SupernetSetup:
         steps_per_epoch = max(1, len(data.weights_labels) // spec.preset.batch_size)
         total = steps + spec.preset.online_epochs * steps_per_epoch
         trainer = SupernetTrainer(supernet, data, sampler, spec.training, total, options)
-        trainer.train_batches(steps)
+        warm_up(trainer, steps)
         schedule = OnlineSchedule(trainer, spec.online_batches, spec.online_every)
     setup = SupernetSetup(spec, data, supernet, options, schedule, checkpoint, parts)
     _SETUPS[key] = setup

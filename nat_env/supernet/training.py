@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import logging
 import math
-import time
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -32,6 +31,7 @@ import torch
 import torch.nn.functional as F
 
 from nat_env.data import CifarData
+from nat_env.progress import Phase
 from nat_env.records import load_cache
 from nat_env.supernet.checkpoint import (
     UnreadableCheckpoint,
@@ -297,6 +297,28 @@ def checkpoint_path(signature: dict[str, Any], cache_dir: str | Path) -> Path:
     return Path(cache_dir) / f"supernet-{config_hash(signature)}.pt"
 
 
+def warm_up(trainer: SupernetTrainer, batches: int) -> float:
+    """Train ``batches`` batches with a :class:`~nat_env.progress.Phase` on this module's logger (rank 0):
+    a line before the first batch, the expected length once three are timed, then one about every 10 s.
+
+    Returns:
+        The wall time in seconds.
+    """
+    config, data = trainer.config, trainer.data
+    phase = Phase(logger if trainer.ranks.is_writer else None, "supernet warm-up", batches, "batch")
+    phase.start(
+        f" of {config.batch_size} images ({trainer.supernet.config.layers} cells, {data.image_size} px) "
+        f"on {data.device}"
+    )
+    done = 0
+    while done < batches:
+        chunk = phase.next_chunk(config.archs_per_step)
+        loss = trainer.train_batches(chunk)
+        done += chunk
+        phase.advance(done, f"loss {loss:.3f}" + (" (rank 0)" if trainer.ranks.distributed else ""))
+    return phase.clock() - phase.start_time
+
+
 def train_supernet(
     supernet: Supernet,
     data: CifarData,
@@ -307,7 +329,8 @@ def train_supernet(
     sampler: Sampler | None = None,
     ranks: Ranks | None = None,
 ) -> float:
-    """Train ``supernet`` in place for ``steps`` batches (also the cosine horizon), a progress line per tenth.
+    """Train ``supernet`` in place for ``steps`` batches (also the cosine horizon), saying how long it will
+    take and how far it is (:func:`warm_up`).
 
     Args:
         supernet: the weights to train (from their current values).
@@ -323,16 +346,7 @@ def train_supernet(
     """
     ranks = ranks or Ranks()
     sampler = sampler or sampler_of(config, supernet.config)
-    trainer = SupernetTrainer(supernet, data, sampler, config, steps, options, ranks)
-    start, chunk = time.perf_counter(), max(1, -(-steps // 10))
-    for done in range(0, steps, chunk):  # ten chunks: the same schedule, a progress line each
-        loss = trainer.train_batches(min(chunk, steps - done))
-        if ranks.is_writer:
-            logger.info(
-                "supernet warm-up: %d/%d steps, loss %.3f (rank 0), %.0f s",
-                min(done + chunk, steps), steps, loss, time.perf_counter() - start,
-            )  # fmt: skip
-    return time.perf_counter() - start
+    return warm_up(SupernetTrainer(supernet, data, sampler, config, steps, options, ranks), steps)
 
 
 def load_pretrained(

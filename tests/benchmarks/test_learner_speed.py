@@ -41,3 +41,10 @@ def test_smoke_run_writes_every_measurement(any_table: Path, tmp_path: Path) -> 
     assert results["learner"]["learner"] == "reinforce-gcn"
     assert results["ratios"]["learner_episodes_vs_cartpole_steps"] > 0
     assert len(results["rounds"]) == 1
+    threads = results["thread_comparison"]
+    assert threads["default_torch_threads"] >= 1
+    assert threads["one_thread_per_second"] > 0
+    assert threads["default_threads_per_second"] > 0
+    assert results["rounds"][0]["threads"]["one"]["torch_threads"] == 1
+    assert results["ratios"]["one_thread_vs_default_threads"] > 0
+    assert json.loads(out.with_name("speed_smoke.json").read_text())["machine"]["torch_threads"] == 1

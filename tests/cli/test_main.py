@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import os
+import re
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -10,6 +14,7 @@ import pytest
 from nat_cli.bench import BENCHMARKS
 from nat_cli.main import COMMANDS, main
 from tests.conftest import shared_file
+from tests.data.fake_cifar import write_image_tree, write_tarball
 
 NB201_CELL = "|nor_conv_3x3~0|+|none~0|none~1|+|skip_connect~0|avg_pool_3x3~1|none~2|"
 
@@ -144,3 +149,81 @@ def test_a_benchmark_check_becomes_a_one_line_error(capsys: pytest.CaptureFixtur
     assert capsys.readouterr().err.strip() == (
         "nat bench published: error: --transitions must be one of nat, nat++, got 'foo'"
     )
+
+
+def _nat(*argv: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    """``python -m nat_cli ARGV`` in a fresh interpreter (what a user's shell runs)."""
+    return subprocess.run(
+        [sys.executable, "-m", "nat_cli", *argv],
+        capture_output=True,
+        text=True,
+        check=False,
+        env={**os.environ, "PYTHONPATH": str(Path(__file__).parents[2]), **(env or {})},
+    )
+
+
+def test_help_loads_neither_torch_nor_the_learners() -> None:
+    code = (
+        "import sys\n"
+        "from nat_cli.main import COMMANDS, main\n"
+        "for argv in [[], *[[name] for name in COMMANDS], ['table', 'build']]:\n"
+        "    try:\n"
+        "        main([*argv, '--help'])\n"
+        "    except SystemExit:\n"
+        "        pass\n"
+        "heavy = ('torch', 'stable_baselines3', 'torch_geometric', 'matplotlib', 'agents.zoo')\n"
+        "print(sorted(m for m in sys.modules if m in heavy))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.strip().splitlines()[-1] == "[]"
+
+
+def test_help_shows_defaults(capsys: pytest.CaptureFixture[str]) -> None:
+    assert _exit_code(["train", "--help"]) == 0
+    out = " ".join(capsys.readouterr().out.split())
+    for default in ("(default: NAT-NB201-CIFAR10-v0)", "(default: reinforce)", "(default: 20000)"):
+        assert default in out
+    assert "(default: no)" in out  # --resume
+    assert "--threads" in out
+
+
+def test_transform_without_a_checkpoint_warns_before_making_the_env(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import nat_cli.transform
+
+    class Made(Exception):
+        pass
+
+    def make_env(env_id: str, env_kwargs: dict[str, object]) -> None:
+        assert "no --checkpoint: using a random policy" in capsys.readouterr().err
+        raise Made(env_id)
+
+    monkeypatch.setattr(nat_cli.transform, "make_env", make_env)
+    with pytest.raises(Made, match="NAT-CIFAR10-v0"):
+        main(["transform", "--genotype", "DARTS_V2", "--debug"])
+
+
+@pytest.mark.slow
+def test_transform_without_a_checkpoint_warns_before_the_warm_up(tmp_path: Path) -> None:
+    archive = write_tarball(write_image_tree(tmp_path / "tree", 20, 2), tmp_path / "images.tar.gz")
+    done = _nat(
+        "transform", "--genotype", "DARTS_V2", "-k", "2", "--env-kwargs", "preset=tiny", "device=cpu",
+        "warmup_steps=6", "reward_images=32", f"archive={archive}", f"cache_dir={tmp_path / 'cache'}",
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    lines = done.stderr.splitlines()
+    warning = next(i for i, line in enumerate(lines) if "no --checkpoint: using a random policy" in line)
+    announced = next(i for i, line in enumerate(lines) if line.startswith("supernet warm-up: 6 batches"))
+    finished = next(
+        i for i, line in enumerate(lines) if line.startswith("supernet warm-up: 6/6 batches done")
+    )
+    assert warning < announced < finished
+    assert "estimated from the first 3" in lines[announced]
+
+
+def test_the_readme_lists_every_benchmark() -> None:
+    readme = (Path(__file__).parents[2] / "README.md").read_text(encoding="utf-8")
+    listed = re.search(r"`nat bench \{([a-z_,]+)\}`", readme)
+    assert listed is not None
+    assert sorted(listed.group(1).split(",")) == sorted(BENCHMARKS)

@@ -9,6 +9,7 @@ import shutil
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pytest
 from stable_baselines3.common.base_class import BaseAlgorithm
 
@@ -323,3 +324,40 @@ def test_a_darts_run_given_nas_bench_201_cells_says_what_to_pass(
     assert "pass a genotype of DARTS cells, or a --checkpoint of a run trained on NAT-NB201-CIFAR10-v0" in err
     assert main(train_argv(run, table_kwarg, 64, "--resume")) == 1
     assert "resume it with --env-id NAT-CIFAR10-v0" in capsys.readouterr().err
+
+
+def test_progress_rounds_up_to_whole_updates_and_never_passes_100(
+    tmp_path: Path, table_kwarg: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(train_argv(tmp_path, table_kwarg, 40, "--n-eval", "0")) == 0  # updates of 16 steps
+    err = capsys.readouterr().err
+    assert "--total-timesteps 40 rounds up to 48: learners update after whole rollouts of 16 env steps" in err
+    steps = [line for line in err.splitlines() if line.startswith("step ")]
+    assert steps[-1].startswith("step 48/48 (100 %)")
+    assert all("/48 (" in line for line in steps)
+
+
+def test_the_report_names_the_split_and_both_shares_of_the_oracle() -> None:
+    from agents.evaluation import Scores
+    from nat_cli.train import format_scores
+
+    gains = {
+        "maximum": {"val": np.array([1.0, 2.0]), "test": np.array([1.0, 1.0])},
+        "sampling": {"val": np.array([3.0, 3.0]), "test": np.array([2.0, 2.0])},
+        "oracle": {"val": np.array([4.0, 4.0]), "test": np.array([4.0, 4.0])},
+    }
+    improved = {m: np.array([True, True]) for m in gains}
+    text = format_scores(Scores([], gains, improved, 8, "NAS-Bench-201 table", ("val", "test")))
+    assert "share of the oracle's validation gain: Maximum 38 %, Sampling 75 %" in text
+    assert "share of the oracle's test gain: Maximum 25 %, Sampling 50 %" in text
+
+
+def test_threads_default_to_one_on_the_table_envs_and_are_recorded(tmp_path: Path, table_kwarg: str) -> None:
+    argv = train_argv(tmp_path / "default", table_kwarg, 16, "--algo", "random", "--n-eval", "0")
+    assert main(argv) == 0
+    assert json.loads((tmp_path / "default" / "config.json").read_text())["provenance"]["torch_threads"] == 1
+    argv = train_argv(
+        tmp_path / "two", table_kwarg, 16, "--algo", "random", "--n-eval", "0", "--threads", "2"
+    )
+    assert main(argv) == 0
+    assert json.loads((tmp_path / "two" / "config.json").read_text())["provenance"]["torch_threads"] == 2

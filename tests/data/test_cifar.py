@@ -158,3 +158,18 @@ def test_torchvision_path(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> No
     arrays = load_cifar10(tmp_path / "root", cache_dir=tmp_path)
     assert arrays.train_images.shape == (20, 32, 32, 3)
     assert arrays.source.startswith("torchvision:")
+
+
+def test_decoding_says_what_it_does_before_it_starts(
+    image_tarball: Path, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    with caplog.at_level("INFO", logger="nat_env.data.cifar"):
+        load_cifar10(archive=image_tarball, cache_dir=tmp_path)
+    assert caplog.messages[0].startswith(
+        f"decoding {image_tarball.name}: 230 images (once: the arrays are cached)"
+    )
+    assert caplog.messages[-1].startswith(f"decoding {image_tarball.name}: 230/230 images done in ")
+    caplog.clear()
+    with caplog.at_level("INFO", logger="nat_env.data.cifar"):
+        load_cifar10(archive=image_tarball, cache_dir=tmp_path)
+    assert not caplog.records  # read from the cache

@@ -49,7 +49,6 @@ def supernet_kwargs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, objec
 def test_every_id_renders_both_modes(
     env_id: str, any_table: Path, supernet_kwargs: dict[str, object]
 ) -> None:
-    pytest.importorskip("matplotlib")
     kwargs = supernet_kwargs if env_id in SUPERNET_IDS else {"table_path": str(any_table)}
     env = gym.make(env_id, render_mode="rgb_array", **kwargs)
     assert set(env.metadata["render_modes"]) == {"ansi", "rgb_array"}

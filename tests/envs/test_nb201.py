@@ -266,6 +266,7 @@ def test_code_env_edge_cases(any_table: Path) -> None:
     _same_observation(fast.reset(options={"genotype": spec})[0], slow.reset(options={"genotype": spec})[0])
     whole_floats = np.array([0, 1, 2, 0, 2, 1], np.float64)
     assert fast.step(whole_floats)[4] == slow.step(whole_floats)[4]
+    fast.reset(options={"genotype": spec})  # a finished episode refuses any step
     for bad in (np.zeros(5, np.int64), np.full(6, 3), np.full(6, 0.5)):
         with pytest.raises(ValueError, match="action"):
             fast.step(bad)

@@ -98,8 +98,28 @@ def test_illegal_actions_keep_or_raise() -> None:
     strict.reset(options={"genotype": "DARTS_V2"})
     with pytest.raises(ValueError, match="illegal transition"):
         strict.step(action)
+    env.reset(options={"genotype": "DARTS_V2"})
     with pytest.raises(ValueError, match="shape"):
         env.step(np.zeros(5, np.int64))
+
+
+def test_keep_on_skip_and_null_edges_leaves_them_and_counts_as_illegal() -> None:
+    env = _env(space="nb201")
+    cell = "|nor_conv_3x3~0|+|none~0|none~1|+|skip_connect~0|avg_pool_3x3~1|none~2|"
+    env.reset(options={"genotype": cell})
+    *_, info = env.step(np.zeros(6, np.int64))  # keep everywhere
+    assert info["alpha_equals_beta"]
+    assert info["illegal_edges"] == 4  # two compute edges may keep; the skip and null edges may not
+
+
+def test_stepping_a_finished_episode_needs_a_reset() -> None:
+    env = _env()
+    env.reset(seed=0)
+    env.step(transitions.get("nat").keep_action(env.beta))
+    with pytest.raises(RuntimeError, match=r"episode has ended .* call reset\(\) before step\(\)"):
+        env.step(transitions.get("nat").keep_action(env.beta))
+    env.reset(seed=1)
+    env.step(transitions.get("nat").keep_action(env.beta))
 
 
 def test_extras_and_cost_reach_info() -> None:
