@@ -25,7 +25,7 @@ from typing import Any
 import numpy as np
 
 from benchmarks.common import report
-from benchmarks.common.learner_report import output_path
+from benchmarks.common.report import output_path
 from nat_cli.main import COMMANDS
 from nat_env.flags import parse_dataclass
 
