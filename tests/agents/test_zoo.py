@@ -65,3 +65,30 @@ def test_load_learner_round_trips_and_refuses_other_files(tmp_path: Path) -> Non
     (tmp_path / "junk.zip").write_bytes(b"not a zip")
     with pytest.raises(LearnerError, match="not a Stable-Baselines3 checkpoint"):
         load_learner(tmp_path / "junk.zip", spec, env)
+
+
+@pytest.mark.parametrize(
+    ("name", "n_steps", "n_envs", "n_samples"),
+    [
+        ("reinforce-gcn", None, 32, 4),
+        ("reinforce-gcn", 6, 6, 1),
+        ("ppo-gcn", None, 64, 1),
+        ("a2c-gcn", None, 16, 1),
+    ],
+)
+def test_an_exact_env_is_collected_as_one_batch_per_update(
+    name: str, n_steps: int | None, n_envs: int, n_samples: int, synthetic_table: Path
+) -> None:
+    """The collection path of the committed learner results (benchmarks/results/learners/): an update's
+    episodes come from that many envs of the batched form, one step each, in groups of n_samples."""
+    import gymnasium as gym
+
+    from nat_env.envs.nb201_vector import NB201VecEnv
+
+    spec = LearnerSpec.parse(name, n_steps=n_steps, device="cpu")
+    model = make_learner(spec, gym.make("NAT-NB201-CIFAR10-v0", table_path=str(synthetic_table)))
+    assert not isinstance(model, RandomAgent)
+    assert (model.n_envs, model.n_steps) == (n_envs, 1)
+    vector = model.get_env().venv.venv  # type: ignore[union-attr]  # VecMonitor > adapter > batched env
+    assert isinstance(vector, NB201VecEnv)
+    assert vector.n_samples == n_samples
