@@ -7,7 +7,7 @@ small, briefly trained proxy network itself. This study takes the second alone: 
 study's global sample (``benchmarks/results/fidelity/cpu_small.json``) trains the same network standalone
 (:func:`nat_env.scratch.train_from_scratch`, NAS-Bench-201's optimiser at the preset's batch size) on the
 same weights split for ``epochs`` passes, and is scored on the same fixed reward window of the rewards
-split that the supernet's reward uses. The test split is never read.
+split that the supernet's reward uses. The test split is never scored.
 
 The data flow: fidelity sample → a seeded order (any prefix is a uniform sample) → per cell, a standalone
 run → ``results.cells``, written after every cell (``--resume`` keeps them) → :func:`analyse`: Kendall
@@ -17,9 +17,9 @@ standalone, supernet − table, standalone − table) regressed on each cell's o
 intervals over cells. A positive coefficient of an op means the first score ranks cells with more edges of
 that op higher than the second does.
 
-    python -m benchmarks.standalone_ceiling --epochs 2 --max-seconds 4800    # CPU-small, one core
-    python -m benchmarks.standalone_ceiling --resume --max-seconds 0         # analyse what is finished
-    python -m benchmarks.standalone_ceiling --smoke                          # tiny everything
+    python -m benchmarks.standalone_ceiling --max-seconds 5536     # CPU-small, 3 epochs, one thread
+    python -m benchmarks.standalone_ceiling --resume --max-seconds 0   # analyse what is finished
+    python -m benchmarks.standalone_ceiling --smoke                    # tiny everything
 """
 
 from __future__ import annotations
@@ -66,7 +66,7 @@ class Args:
 
     preset: str = "cpu-small"
     """Supernet preset whose network, image size and data split the standalone runs copy."""
-    epochs: int = 2
+    epochs: int = 3
     """Passes over the preset's weights split per cell (the stated budget)."""
     fidelity: str = "fidelity/cpu_small.json"
     """Fidelity result file holding the cell sample and the supernet's accuracies of it (relative: in
