@@ -40,6 +40,7 @@ def main() -> None:
                 variants = ["--variants", "sampler=mixture,archs_per_step=2+lr_scaling=sqrt"]
                 script("fidelity").main(["--smoke", *variants, "--out", str(out / "fidelity.json")])
                 script("end_to_end").main(["--smoke", "--out", str(out / "end_to_end.json")])
+                script("standalone_ceiling").main(["--smoke", "--out", str(out / "standalone_ceiling.json")])
         else:
             print("NAT_NB201_TABLE is not set: skipping the NAS-Bench-201 benchmarks")
         script("supernet_speed").main(

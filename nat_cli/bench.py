@@ -28,6 +28,7 @@ BENCHMARKS = (
     "scratch",
     "end_to_end",
     "pretrain_scaling",
+    "standalone_ceiling",
 )
 """The studies: ``nat bench NAME`` runs ``benchmarks/NAME.py``, which writes to ``benchmarks/results/NAME/``."""
 
