@@ -27,7 +27,8 @@ from stable_baselines3.common.vec_env import DummyVecEnv, VecEnv, VecMonitor
 from stable_baselines3.common.vec_env.base_vec_env import VecEnvIndices, VecEnvObs, VecEnvStepReturn
 
 from agents.repeat import RepeatInput
-from nat_env import Genotype, TransformEnv
+from nat_env import Genotype
+from nat_env.envs.supernet import SupernetEnv
 
 
 def can_batch(env: Any) -> TypeGuard[gym.Env[Any, Any]]:
@@ -164,21 +165,19 @@ class SupernetVecEnv(DummyVecEnv):
             equal configurations share one supernet).
 
     Raises:
-        TypeError: if an env is not a :class:`~nat_env.TransformEnv` on a supernet, or they do not share
+        TypeError: if an env is not a :class:`~nat_env.envs.supernet.SupernetEnv`, or they do not share
             one supernet.
     """
 
     def __init__(self, env_fns: Sequence[Callable[[], gym.Env[Any, Any]]]) -> None:
         super().__init__(list(env_fns))
-        self.transform_envs: list[TransformEnv] = []
-        supernets = set()
+        self.transform_envs: list[SupernetEnv] = []
         for env in self.envs:
             base = env.unwrapped
-            supernet = getattr(getattr(base, "setup", None), "supernet", None)
-            if not isinstance(base, TransformEnv) or supernet is None:
+            if not isinstance(base, SupernetEnv):
                 raise TypeError(f"SupernetVecEnv needs supernet envs, got {type(base).__name__}")
             self.transform_envs.append(base)
-            supernets.add(id(supernet))
+        supernets = {id(env.setup.supernet) for env in self.transform_envs}
         if len(supernets) != 1:
             raise TypeError("the envs of a SupernetVecEnv must share one supernet (equal configurations)")
         self.grouped_calls = 0

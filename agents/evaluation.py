@@ -235,7 +235,10 @@ def _gains(base: NATEnv, inputs: list[Genotype], picks: list[_Pick]) -> dict[str
     others are scored together in one call, so a supernet scores each pair on the same images.
     """
     pending = [i for i, pick in enumerate(picks) if pick.evaluations is None]
-    scored = base.evaluator.evaluate([g for i in pending for g in (inputs[i], picks[i].alpha)])
+    # no call when every pick carries its evaluations: a supernet would score an empty batch (and move its window)
+    scored = (
+        base.evaluator.evaluate([g for i in pending for g in (inputs[i], picks[i].alpha)]) if pending else []
+    )
     fresh = {i: (scored[2 * j], scored[2 * j + 1]) for j, i in enumerate(pending)}
     pairs = [pick.evaluations or fresh[i] for i, pick in enumerate(picks)]
     gains = {"val": 100 * np.array([a.accuracy - b.accuracy for b, a in pairs])}

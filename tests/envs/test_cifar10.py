@@ -96,14 +96,14 @@ def test_vector_env_groups_evaluations(archive: Path, cache: Path) -> None:
     masks = vec.action_masks()
     assert masks.shape == (3, vec.action_space.nvec.sum())  # type: ignore[union-attr]
     assert np.array_equal(np.stack(vec.env_method("action_masks")), masks)
-    evaluator = vec.transform_envs[0].supernet_evaluator  # type: ignore[attr-defined]
+    evaluator = vec.transform_envs[0].supernet_evaluator
     calls = evaluator.calls
     betas = [env.beta for env in vec.transform_envs]
     actions = np.stack([vec.action_space.sample() for _ in range(3)])
     _, rewards, dones, infos = vec.step(actions)
     assert evaluator.calls == calls + 1
     assert vec.grouped_calls == 1
-    assert all(e.supernet_evaluator.calls == 0 for e in vec.transform_envs[1:])  # type: ignore[attr-defined]
+    assert all(e.supernet_evaluator.calls == 0 for e in vec.transform_envs[1:])
     assert rewards.shape == (3,)
     assert dones.all()
     assert all("terminal_observation" in info for info in infos)
