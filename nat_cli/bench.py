@@ -12,9 +12,6 @@ import inspect
 import sys
 from dataclasses import dataclass, field
 
-from nat_env.flags import add_arguments, plain
-from nat_env.flags import from_namespace as dataclass_from_namespace
-
 BENCHMARKS = (
     "reference",
     "env_speed",
@@ -43,16 +40,8 @@ class BenchArgs:
     """Flags passed on to the benchmark (see nat bench NAME --help)."""
 
 
-def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> argparse.ArgumentParser:
-    """Register ``nat bench``."""
-    parser = subparsers.add_parser("bench", description=plain(__doc__))
-    add_arguments(parser, BenchArgs)
-    return parser
-
-
-def from_namespace(namespace: argparse.Namespace) -> BenchArgs:
-    """The configuration from parsed flags."""
-    return dataclass_from_namespace(BenchArgs, namespace)
+ARGS = BenchArgs
+"""The flags of ``nat bench`` (:func:`nat_cli.main.add_command`)."""
 
 
 def run(args: BenchArgs) -> int:

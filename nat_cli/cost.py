@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-import argparse
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Literal
 
 from nat_cli.genotype_spec import load_genotype
-from nat_env.flags import add_arguments, plain
-from nat_env.flags import from_namespace as dataclass_from_namespace
 from nat_env.genotypes import Genotype
 
 if TYPE_CHECKING:  # the cost model builds networks with torch, loaded when the command runs
@@ -27,16 +24,8 @@ class CostArgs:
     """Evaluation network: cifar10 (DARTS: 20 cells, 36 channels; NAS-Bench-201: its CIFAR network) or imagenet (DARTS only: 14 cells, 48 channels, 224 px)."""
 
 
-def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> argparse.ArgumentParser:
-    """Register ``nat cost``."""
-    parser = subparsers.add_parser("cost", description=plain(__doc__))
-    add_arguments(parser, CostArgs)
-    return parser
-
-
-def from_namespace(namespace: argparse.Namespace) -> CostArgs:
-    """The configuration from parsed flags."""
-    return dataclass_from_namespace(CostArgs, namespace)
+ARGS = CostArgs
+"""The flags of ``nat cost`` (:func:`nat_cli.main.add_command`)."""
 
 
 def format_cost(cost: Cost) -> str:

@@ -19,7 +19,7 @@ from importlib import import_module
 from types import ModuleType
 from typing import Any, NoReturn
 
-from nat_env.flags import positive_int
+from nat_env.flags import add_arguments, from_namespace, plain, positive_int
 
 COMMANDS: dict[str, str] = {
     "train": "train a policy on a NAT env (checkpoints, resume)",
@@ -30,8 +30,11 @@ COMMANDS: dict[str, str] = {
     "table": "NAS-Bench-201 table tools",
     "bench": "run a benchmark (flags go to it)",
 }
-"""Subcommands and their one-line summaries; each is a module ``nat_cli.<name>`` with ``add_parser``,
-``from_namespace``, ``run`` and optionally ``default_threads``."""
+"""Subcommands and their one-line summaries; each is a module ``nat_cli.<name>`` with ``run(config)`` and
+either ``ARGS``, its configuration dataclass (whose fields become its flags and whose module docstring its
+help, see :func:`add_command`), or its own ``add_parser(subparsers)`` and ``from_namespace(namespace)``
+(nested actions, checks across flags); ``from_namespace`` may also stand beside ``ARGS``, and
+``default_threads(config)`` is optional."""
 THREADS_HELP = (
     "torch threads; default: the command's (nat train: 1 on the NAS-Bench-201 table envs, whose small "
     "policy networks run fastest on one thread, see benchmarks/results/learner_speed; elsewhere torch's "
@@ -74,13 +77,36 @@ def build_parser(command: str | None = None) -> Parser:
         if name != command:
             subparsers.add_parser(name, help=summary)
             continue
-        command_module(name).add_parser(subparsers)
+        add_command(subparsers, name, command_module(name))
         for command_parser in _parsers_below(subparsers.choices[name]):
             command_parser.add_argument(
                 "--debug", action="store_true", default=argparse.SUPPRESS, help="show tracebacks of errors"
             )
             command_parser.add_argument("--threads", type=positive_int, default=None, help=THREADS_HELP)
     return parser
+
+
+def add_command(subparsers: argparse._SubParsersAction[Parser], name: str, module: ModuleType) -> None:
+    """Register the subcommand ``name``: by the module's own ``add_parser``, else one flag per field of its
+    ``ARGS`` dataclass under its module docstring (line breaks kept)."""
+    if hasattr(module, "add_parser"):
+        module.add_parser(subparsers)
+        return
+    parser = subparsers.add_parser(
+        name, description=plain(module.__doc__), formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    add_arguments(parser, module.ARGS)
+
+
+def configuration(module: ModuleType, namespace: argparse.Namespace) -> Any:
+    """A subcommand's configuration from parsed flags: the module's ``from_namespace``, else its ``ARGS``.
+
+    Raises:
+        ValueError: as the module's ``from_namespace`` does, for flags that do not go together.
+    """
+    if hasattr(module, "from_namespace"):
+        return module.from_namespace(namespace)
+    return from_namespace(module.ARGS, namespace)
 
 
 def _parsers_below(parser: argparse.ArgumentParser) -> list[argparse.ArgumentParser]:
@@ -118,7 +144,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     module = command_module(command)
     debug = bool(getattr(namespace, "debug", False))
     try:
-        config = module.from_namespace(namespace)
+        config = configuration(module, namespace)
     except ValueError as error:
         _command_parser(parser, namespace).error(_one_line(error))
     threads = namespace.threads or getattr(module, "default_threads", lambda _: None)(config)

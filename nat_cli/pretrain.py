@@ -13,15 +13,13 @@ environment's cache looks, so ``gym.make`` of the same configuration and ``warmu
 
 from __future__ import annotations
 
-import argparse
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from nat_env.envs import SUPERNET_IDS
-from nat_env.flags import add_arguments, plain, positive_int
-from nat_env.flags import from_namespace as dataclass_from_namespace
+from nat_env.flags import positive_int
 from nat_env.records import provenance
 
 SPACES = {"NAT-CIFAR10-v0": ("darts", "paper"), "NAT-NB201-Supernet-CIFAR10-v0": ("nb201", "cpu-small")}
@@ -56,20 +54,8 @@ class PretrainArgs:
     """Preset or training fields, as gym.make takes them (batch_size=128 lr=0.02 sampler=unique)."""
 
 
-def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> argparse.ArgumentParser:
-    """Register ``nat pretrain``."""
-    parser = subparsers.add_parser(
-        "pretrain",
-        description=plain(__doc__),
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
-    add_arguments(parser, PretrainArgs)
-    return parser
-
-
-def from_namespace(namespace: argparse.Namespace) -> PretrainArgs:
-    """The configuration from parsed flags."""
-    return dataclass_from_namespace(PretrainArgs, namespace)
+ARGS = PretrainArgs
+"""The flags of ``nat pretrain`` (:func:`nat_cli.main.add_command`)."""
 
 
 def run(args: PretrainArgs) -> int:

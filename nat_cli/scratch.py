@@ -13,14 +13,12 @@ continues an interrupted run exactly; a finished run resumes as a no-op.
 
 from __future__ import annotations
 
-import argparse
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from nat_cli.cost import describe, format_cost
 from nat_cli.genotype_spec import load_genotype
-from nat_env.flags import add_arguments, plain, positive_int
-from nat_env.flags import from_namespace as dataclass_from_namespace
+from nat_env.flags import positive_int
 
 
 @dataclass
@@ -47,20 +45,8 @@ class ScratchArgs:
     """A .tar.gz or folder of train/<class>/ and test/<class>/ images (the offline copy); default NAT_CIFAR10_ARCHIVE."""
 
 
-def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> argparse.ArgumentParser:
-    """Register ``nat scratch``."""
-    parser = subparsers.add_parser(
-        "scratch",
-        description=plain(__doc__),
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
-    add_arguments(parser, ScratchArgs)
-    return parser
-
-
-def from_namespace(namespace: argparse.Namespace) -> ScratchArgs:
-    """The configuration from parsed flags."""
-    return dataclass_from_namespace(ScratchArgs, namespace)
+ARGS = ScratchArgs
+"""The flags of ``nat scratch`` (:func:`nat_cli.main.add_command`)."""
 
 
 def run(args: ScratchArgs) -> int:

@@ -37,8 +37,8 @@ from nat_cli.run_dir import (
     read_config,
 )
 from nat_env.envs import NB201_IDS, with_space
-from nat_env.flags import add_arguments, non_negative_int, plain, positive_int
 from nat_env.flags import from_namespace as dataclass_from_namespace
+from nat_env.flags import non_negative_int, positive_int
 from nat_env.records import config_differences, write_json
 
 if TYPE_CHECKING:  # torch, SB3 and the learners load when a run starts, so that --help stays fast
@@ -110,6 +110,10 @@ class TrainArgs:
         return LearnerSpec(self.algo, self.policy, self.learning_rate, self.n_steps, self.seed, self.device)
 
 
+ARGS = TrainArgs
+"""The flags of ``nat train`` (:func:`nat_cli.main.add_command`)."""
+
+
 def learner_of(args: dict[str, Any], device: str | None = None) -> LearnerSpec:
     """The learner of a run from its recorded ``args`` (``config.json``), optionally on another device.
 
@@ -128,17 +132,6 @@ def learner_of(args: dict[str, Any], device: str | None = None) -> LearnerSpec:
         int(args.get("seed", 0)),
         device or str(args.get("device", "auto")),
     )
-
-
-def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> argparse.ArgumentParser:
-    """Register ``nat train``."""
-    parser = subparsers.add_parser(
-        "train",
-        description=plain(__doc__),
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
-    add_arguments(parser, TrainArgs)
-    return parser
 
 
 def from_namespace(namespace: argparse.Namespace) -> TrainArgs:

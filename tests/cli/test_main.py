@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from nat_cli.bench import BENCHMARKS
-from nat_cli.main import COMMANDS, main
+from nat_cli.main import COMMANDS, build_parser, command_module, configuration, main
 from tests.conftest import shared_file
 from tests.data.fake_cifar import write_image_tree, write_tarball
 
@@ -31,6 +31,27 @@ def _exit_code(argv: list[str]) -> int:
 def test_help_everywhere(argv: list[str], capsys: pytest.CaptureFixture[str]) -> None:
     assert _exit_code([*argv, "--help"]) == 0
     assert "usage: nat" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("name", COMMANDS)
+def test_every_command_is_a_dataclass_of_flags_or_its_own_parser(name: str) -> None:
+    module = command_module(name)
+    assert hasattr(module, "ARGS") or (hasattr(module, "add_parser") and hasattr(module, "from_namespace"))
+
+
+def test_a_command_without_its_own_parser_gets_one_flag_per_field_of_its_dataclass() -> None:
+    from nat_cli.cost import CostArgs
+    from nat_cli.pretrain import PretrainArgs
+
+    namespace = build_parser("cost").parse_args(["cost", "DARTS_V2", "--dataset", "imagenet"])
+    assert configuration(command_module("cost"), namespace) == CostArgs("DARTS_V2", "imagenet")
+    argv = ["pretrain", "--batches", "7", "--overrides", "lr=0.02"]
+    namespace = build_parser("pretrain").parse_args(argv)
+    expected = PretrainArgs(batches=7, overrides={"lr": 0.02})
+    assert configuration(command_module("pretrain"), namespace) == expected
+    assert configuration(command_module("pretrain"), build_parser("pretrain").parse_args(["pretrain"])) == (
+        PretrainArgs()
+    )
 
 
 @pytest.mark.parametrize(
