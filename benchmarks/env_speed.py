@@ -17,16 +17,15 @@ import numpy as np
 
 import nat_env  # noqa: F401 - registers the env ids
 from benchmarks.common import report
+from benchmarks.common.args import TableArgs
 from nat_env.envs.nb201_vector import NB201VecEnv
 from nat_env.flags import parse_dataclass
 
 
 @dataclass
-class Args:
+class Args(TableArgs):
     """Configuration of the env_speed benchmark."""
 
-    table: str | None = None
-    """The compact NAS-Bench-201 CSV (default: ``NAT_NB201_TABLE``)."""
     out: str = "env_speed/nb201.json"
     """Result file (relative to ``benchmarks/results`` unless absolute)."""
     single_steps: int = 20_000

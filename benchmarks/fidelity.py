@@ -24,13 +24,14 @@ from __future__ import annotations
 
 import json
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from benchmarks.common import faithfulness, report
+from benchmarks.common.args import DataArgs, DerivedArgs
 from benchmarks.common.faithfulness import variant_overrides
 from benchmarks.common.jobs import Job, JobsArgs, run_jobs
 from nat_env.envs.supernet import make_nb201_supernet_env, save_scores
@@ -42,9 +43,10 @@ from nat_env.supernet.setup import clear_cache
 
 
 @dataclass
-class Args(JobsArgs):
+class Args(JobsArgs, DataArgs, DerivedArgs):
     """Configuration of the supernet-fidelity benchmark (recorded in the result file); how its entries run
-    is :class:`~benchmarks.common.jobs.JobsArgs`'s (backend, workers, threads, resume)."""
+    is :class:`~benchmarks.common.jobs.JobsArgs`'s (backend, workers, threads, resume), its data files
+    :class:`~benchmarks.common.args.DataArgs`'s (table, archive)."""
 
     preset: str = "cpu-small"
     """Supernet preset of the env (cpu-small: the CPU study; paper: NAS-Bench-201's network, for a GPU)."""
@@ -73,16 +75,10 @@ class Args(JobsArgs):
     """Bootstrap resamples of every interval."""
     device: str = "cpu"
     """Torch device."""
-    archive: str | None = None
-    """CIFAR-10 tarball or class-folder directory; default NAT_CIFAR10_ARCHIVE."""
-    table: str | None = None
-    """NAS-Bench-201 compact CSV; default NAT_NB201_TABLE."""
     out: str = "fidelity/cpu_small.json"
     """Result file (relative to benchmarks/results unless absolute); .md and .png go beside it; --resume keeps its entries (same configuration) and the finished jobs in <out>_jobs/."""
     smoke: bool = False
     """Tiny everything: checks the pipeline only; outputs named *_smoke."""
-    extra: dict[str, Any] = field(default_factory=dict, metadata={"cli": False})
-    """Set by the script: derived numbers recorded with the configuration."""
 
 
 FREE = (

@@ -34,6 +34,7 @@ from stable_baselines3.common.base_class import BaseAlgorithm
 import nat_env  # noqa: F401 - registers the env ids
 from agents.zoo import make_learner
 from benchmarks.common import report
+from benchmarks.common.args import TableArgs
 from nat_cli.train import TrainArgs
 from nat_env.flags import parse_dataclass
 
@@ -43,11 +44,9 @@ YARDSTICK_ID = "CartPole-v1"
 
 
 @dataclass
-class Args:
+class Args(TableArgs):
     """Configuration of the learner-speed benchmark."""
 
-    table: str | None = None
-    """The compact NAS-Bench-201 CSV (default: ``NAT_NB201_TABLE``)."""
     out: str = "learner_speed/learner_speed.json"
     """Result file (relative to ``benchmarks/results`` unless absolute)."""
     episodes: int = TrainArgs.total_timesteps

@@ -28,7 +28,7 @@ from __future__ import annotations
 
 import csv
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
@@ -43,6 +43,7 @@ from agents.evaluation import HELD_OUT_SEED, Scores, held_out_inputs, score
 from agents.inference import Method
 from agents.zoo import LEARNERS, LearnerSpec, make_learner
 from benchmarks.common import report, stats
+from benchmarks.common.args import DerivedArgs
 from benchmarks.common.jobs import Job, JobsArgs, run_jobs
 from nat_env import Genotype
 from nat_env.flags import parse_dataclass
@@ -63,7 +64,7 @@ PAPER_NOTE = (
 
 
 @dataclass
-class Args(JobsArgs):
+class Args(JobsArgs, DerivedArgs):
     """Configuration of the learners benchmark on NAS-Bench-201 (Table 3 analogue); how jobs run is
     :class:`~benchmarks.common.jobs.JobsArgs`'s (backend, workers, threads, resume)."""
 
@@ -95,8 +96,6 @@ class Args(JobsArgs):
     """Result file (relative to ``benchmarks/results`` unless absolute); .csv, .md and .png go beside it."""
     smoke: bool = False
     """Tiny budgets (200 steps, 1 seed, 20 inputs): checks the pipeline only; writes ``*_smoke.*``."""
-    extra: dict[str, Any] = field(default_factory=dict, metadata={"cli": False})
-    """Set by the script: derived numbers recorded with the configuration."""
 
 
 @dataclass(frozen=True)

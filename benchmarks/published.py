@@ -27,7 +27,7 @@ from __future__ import annotations
 import copy
 import tempfile
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, SupportsFloat
 
@@ -39,6 +39,7 @@ from stable_baselines3.common.base_class import BaseAlgorithm
 import nat_env  # noqa: F401 - registers the env ids
 from agents import LearnerSpec, make_learner, transform
 from benchmarks.common import report
+from benchmarks.common.args import DerivedArgs
 from benchmarks.common.published_report import AUTHORS, markdown, summarise
 from nat_env import genotypes
 from nat_env import transitions as nat_transitions
@@ -51,7 +52,7 @@ from nat_env.transitions import changed_edges
 
 
 @dataclass
-class Args:
+class Args(DerivedArgs):
     """Configuration of the published-cells benchmark (CPU-small by default)."""
 
     transitions: str = "nat"
@@ -99,8 +100,6 @@ class Args:
     """Result file (relative to benchmarks/results unless absolute; a .md table is written next to it)."""
     smoke: bool = False
     """Tiny sizes and budgets: checks the pipeline only; outputs get a _smoke suffix."""
-    extra: dict[str, Any] = field(default_factory=dict, metadata={"cli": False})
-    """Set by the script: derived numbers recorded with the configuration."""
 
 
 @dataclass(frozen=True)

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from benchmarks.common import report
+from benchmarks.common.args import TableArgs
 from nat_env.flags import parse_dataclass
 from nat_env.nb201 import DATASETS, TableEvaluator
 from nat_env.nb201.evaluator import input_codes, load_table
@@ -22,11 +23,9 @@ PAPER = {"oracle": (5.57, 4.78), "oracle_no_null_to_skip": (3.32, 2.50), "unifor
 
 
 @dataclass
-class Args:
+class Args(TableArgs):
     """Configuration of the reference benchmark."""
 
-    table: str | None = None
-    """The compact NAS-Bench-201 CSV (default: ``NAT_NB201_TABLE``)."""
     out: str = "reference/nb201.json"
     """Result file (relative to ``benchmarks/results`` unless absolute)."""
     inputs: str = field(default="all", metadata={"choices": ("all", "connected")})

@@ -39,6 +39,7 @@ import scipy.stats
 import torch
 
 from benchmarks.common import report
+from benchmarks.common.args import DataArgs
 from benchmarks.common.rank import bootstrap_tau_b, kendall_tau_b
 from nat_env.data import ImageArrays, load_cifar10
 from nat_env.flags import parse_dataclass
@@ -61,7 +62,7 @@ RESIDUALS = (("supernet", "standalone"), ("supernet", "table"), ("standalone", "
 
 
 @dataclass
-class Args:
+class Args(DataArgs):
     """Configuration of the standalone-ceiling study (recorded in the result file)."""
 
     preset: str = "cpu-small"
@@ -92,10 +93,6 @@ class Args:
     """Bootstrap resamples of every interval."""
     runs_dir: str = ""
     """Folder of the per-cell run folders (checkpoints); empty for a temporary folder."""
-    table: str | None = None
-    """NAS-Bench-201 compact CSV; default NAT_NB201_TABLE."""
-    archive: str | None = None
-    """CIFAR-10 tarball or class-folder directory; default NAT_CIFAR10_ARCHIVE."""
     resume: bool = False
     """Keep the finished cells of the result file (same configuration) and train the rest."""
     smoke: bool = False
