@@ -27,7 +27,7 @@ from __future__ import annotations
 import copy
 import tempfile
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any, SupportsFloat
 
@@ -48,6 +48,7 @@ from nat_env.flags import parse_dataclass
 from nat_env.genotypes import Genotype, format_triples, pad_nodes, unpad_nodes
 from nat_env.sampler import GenotypeSampler
 from nat_env.supernet.evaluator import SupernetEvaluator
+from nat_env.supernet.presets import Preset
 from nat_env.transitions import changed_edges
 
 
@@ -163,19 +164,17 @@ def make_env(args: Args) -> gym.Env[Any, Any]:
         preset=args.preset,
         transitions=args.transitions,
         supernet_mode="pretrained",
-        warmup_steps=args.warmup_steps,
-        reward_images=args.reward_images,
         seed=args.seed,
         download=False,
-        layers=args.layers,
-        channels=args.channels,
-        n_nodes=args.n_nodes,
-        image_size=args.image_size,
-        batch_size=args.batch_size,
-        max_train_images=args.max_train_images,
         max_test_images=None,
-        eval_batch_size=args.eval_batch_size,
+        **preset_sizes(args),
     )
+
+
+def preset_sizes(args: Args) -> dict[str, Any]:
+    """The preset's fields that the study's flags of the same names override (layers, channels, image
+    size, batch, images, warm-up steps...)."""
+    return {each.name: getattr(args, each.name) for each in fields(Preset) if hasattr(args, each.name)}
 
 
 def evaluate_cell(

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from benchmarks.common.published_report import AUTHORS, markdown, summarise
-from benchmarks.published import Args, PaddedMixSampler, describe_changes, parse
+from benchmarks.published import Args, PaddedMixSampler, describe_changes, parse, preset_sizes
 from nat_env import genotypes
 from nat_env.cost import count
 from nat_env.genotypes import pad_nodes as pad
@@ -65,6 +65,21 @@ def test_flags() -> None:
     assert smoke.episodes < Args.episodes
     with pytest.raises(SystemExit):
         parse(["--transitions", "darts"])
+
+
+def test_the_sizing_flags_override_the_preset_fields_of_their_names() -> None:
+    sizes = preset_sizes(parse(["--layers", "3", "--warmup-steps", "7"]))
+    assert sizes == {
+        "layers": 3,
+        "channels": Args.channels,
+        "n_nodes": Args.n_nodes,
+        "image_size": Args.image_size,
+        "batch_size": Args.batch_size,
+        "max_train_images": Args.max_train_images,
+        "warmup_steps": 7,
+        "reward_images": Args.reward_images,
+        "eval_batch_size": Args.eval_batch_size,
+    }
 
 
 def _variant(acc: float, params: float) -> dict[str, Any]:
