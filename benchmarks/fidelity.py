@@ -31,7 +31,7 @@ from typing import Any
 import numpy as np
 
 from benchmarks.common import faithfulness, report
-from benchmarks.common.args import DataArgs, DerivedArgs
+from benchmarks.common.args import DataArgs, DerivedArgs, DeviceArgs
 from benchmarks.common.faithfulness import variant_overrides
 from benchmarks.common.jobs import Job, JobsArgs, run_jobs
 from nat_env.envs.supernet import make_nb201_supernet_env, save_scores
@@ -43,10 +43,11 @@ from nat_env.supernet.setup import clear_cache
 
 
 @dataclass
-class Args(JobsArgs, DataArgs, DerivedArgs):
+class Args(JobsArgs, DataArgs, DeviceArgs, DerivedArgs):
     """Configuration of the supernet-fidelity benchmark (recorded in the result file); how its entries run
     is :class:`~benchmarks.common.jobs.JobsArgs`'s (backend, workers, threads, resume), its data files
-    :class:`~benchmarks.common.args.DataArgs`'s (table, archive)."""
+    :class:`~benchmarks.common.args.DataArgs`'s (table, archive) and its device
+    :class:`~benchmarks.common.args.DeviceArgs`'s."""
 
     preset: str = "cpu-small"
     """Supernet preset of the env (cpu-small: the CPU study; paper: NAS-Bench-201's network, for a GPU)."""
@@ -73,8 +74,6 @@ class Args(JobsArgs, DataArgs, DerivedArgs):
     """Seed of the data split, the supernet's initialisation and training, and the reward window."""
     bootstrap: int = 1000
     """Bootstrap resamples of every interval."""
-    device: str = "cpu"
-    """Torch device."""
     out: str = "fidelity/cpu_small.json"
     """Result file (relative to benchmarks/results unless absolute); .md and .png go beside it; --resume keeps its entries (same configuration) and the finished jobs in <out>_jobs/."""
     smoke: bool = False

@@ -29,6 +29,7 @@ from typing import Any
 import torch
 
 from benchmarks.common import report
+from benchmarks.common.args import TorchArgs
 from benchmarks.common.published_report import AUTHORS, PAPER_C10
 from benchmarks.common.stats import t_interval
 from nat_env import genotypes
@@ -43,7 +44,7 @@ INTERVAL = "95 % Student-t interval over seeds (mean ± t(n-1) · s / √n); dif
 
 
 @dataclass
-class Args:
+class Args(TorchArgs):
     """Configuration of the from-scratch pairs benchmark (the tiny preset on one CPU core by default)."""
 
     preset: str = "tiny"
@@ -60,10 +61,6 @@ class Args:
     """Override the preset's training images (0 keeps them)."""
     max_test_images: int = 0
     """Override the preset's test images (0 keeps them: all 10,000 for every preset)."""
-    device: str = "cpu"
-    """Torch device (auto, cpu, cuda)."""
-    threads: int = 1
-    """Torch CPU threads."""
     runs_dir: str = "runs/scratch"
     """Where the run folders go (one per genotype and seed; reruns resume them)."""
     out: str = "scratch/tiny_cpu.json"

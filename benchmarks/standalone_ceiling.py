@@ -39,7 +39,7 @@ import scipy.stats
 import torch
 
 from benchmarks.common import report
-from benchmarks.common.args import DataArgs
+from benchmarks.common.args import DataArgs, TorchArgs
 from benchmarks.common.rank import bootstrap_tau_b, kendall_tau_b
 from nat_env.data import ImageArrays, load_cifar10
 from nat_env.flags import parse_dataclass
@@ -62,7 +62,7 @@ RESIDUALS = (("supernet", "standalone"), ("supernet", "table"), ("standalone", "
 
 
 @dataclass
-class Args(DataArgs):
+class Args(DataArgs, TorchArgs):
     """Configuration of the standalone-ceiling study (recorded in the result file)."""
 
     preset: str = "cpu-small"
@@ -82,10 +82,6 @@ class Args(DataArgs):
     """Seed of the order of the cells (any prefix is a uniform sample of the fidelity sample)."""
     seed: int = 0
     """Seed of the data split and the reward window (the supernet's), and of each standalone run."""
-    threads: int = 1
-    """Torch CPU threads."""
-    device: str = "cpu"
-    """Torch device."""
     max_seconds: float | None = None
     """Start no new cell after this many seconds, then analyse (0: analyse the finished cells only);
     none for no limit."""

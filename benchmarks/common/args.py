@@ -29,6 +29,22 @@ class DataArgs(TableArgs):
 
 
 @dataclass
+class DeviceArgs:
+    """Where a study's networks run."""
+
+    device: str = "cpu"
+    """Torch device: cpu, cuda, cuda:1, or auto (CUDA when available)."""
+
+
+@dataclass
+class TorchArgs(DeviceArgs):
+    """Where a study's networks run, and on how many CPU threads (set once for the whole study)."""
+
+    threads: int = 1
+    """Torch CPU threads."""
+
+
+@dataclass
 class DerivedArgs:
     """Numbers a study derives from its flags and records with its configuration (not a flag)."""
 
