@@ -14,6 +14,10 @@ Methods (Guo et al., 2019, Table 3 and section 4):
 * ``random``: one uniformly random legal rewrite per input.
 * ``exhaustive``: the best of all legal rewrites by the env's reward evaluator (no learner: what a
   perfect optimiser of this reward would choose; on an exact env it is the oracle).
+* ``rerank`` (two-stage selection, no learner): the ``shortlist`` legal rewrites the env's reward ranks
+  first, scored again with β by a ``second`` evaluator (on a supernet env by default: each fine-tuned
+  alone from the supernet's weights, :class:`~nat_env.supernet.finetune.FineTunedEvaluator`), whose
+  validation accuracies choose α; β is kept when none beats it.
 * ``oracle`` (NAS-Bench-201 envs): the best of all legal rewrites by the table's validation accuracy
   (:mod:`nat_env.nb201.oracle`), the ceiling of every NAT policy.
 
@@ -31,19 +35,20 @@ import gymnasium as gym
 import numpy as np
 import numpy.typing as npt
 
-from agents.inference import Method, Predictor, transform
+from agents.inference import Method, Predictor, second_stage, transform
 from agents.names import HELD_OUT_SEED as HELD_OUT_SEED  # re-exported: its home before names.py
 from agents.random_agent import RandomAgent
-from nat_env import Evaluation, Genotype, TransformEnv
+from nat_env import Evaluation, Evaluator, Genotype, TransformEnv
 from nat_env.envs.nb201 import NB201Env
+from nat_env.envs.supernet import SupernetEnv
 from nat_env.nb201 import TableEvaluator
 from nat_env.nb201.cells import code_of, genotype_of_code
-from nat_env.nb201.oracle import best_transformation, oracle
+from nat_env.nb201.oracle import best_transformation, oracle, ranked_transformations
 from nat_env.progress import Phase
 
 logger = logging.getLogger(__name__)
 
-METHODS = ("maximum", "sampling", "keep", "random", "exhaustive", "oracle")
+METHODS = ("maximum", "sampling", "keep", "random", "exhaustive", "rerank", "oracle")
 """Every scoring method (see the module docstring)."""
 SPLITS = ("val", "test", "table_val")
 """What a gain is measured on: the env's validation accuracy (the reward's), the test accuracy (where
@@ -134,6 +139,8 @@ def score(
     methods: Sequence[str] = ("maximum", "sampling", "keep", "oracle"),
     k: int = 8,
     seed: int = 0,
+    shortlist: int = 10,
+    second: Evaluator | None = None,
 ) -> Scores:
     """Score a policy (and references) on held-out inputs.
 
@@ -144,9 +151,13 @@ def score(
         methods: any of :data:`METHODS`; ``oracle`` is left out on envs without a table.
         k: samples per input for ``sampling``.
         seed: seed of the sampling (input ``i`` samples with ``seed + i``) and of ``random``.
+        shortlist: rewrites that ``rerank`` scores again.
+        second: ``rerank``'s second-stage evaluator; ``None`` on a supernet env fine-tunes each candidate
+            for :data:`RERANK_BATCHES` batches from its weights.
 
     Raises:
-        ValueError: for an unknown method or a policy method without a model.
+        ValueError: for an unknown method, a policy method without a model, or ``rerank`` without a
+            second evaluator on an env that has no supernet.
     """
     unknown = sorted(set(methods) - set(METHODS))
     if unknown:
@@ -157,12 +168,18 @@ def score(
     truth = base.truth
     chosen = [m for m in methods if m != "oracle" or isinstance(truth, TableEvaluator)]
     randomiser = RandomAgent(seed=seed)
+    if "rerank" in chosen and second is None:
+        second = second_stage_of(base)
     picks: dict[str, list[_Pick]] = {m: [] for m in chosen}
     phase = Phase(logger, "scoring", len(inputs), "held-out input")
     phase.start(f" by {', '.join(chosen)} (k = {k}) on the {describe_evaluator(env)}")
     for i, beta in enumerate(inputs):
         for method in chosen:
-            picks[method].append(_choose(method, model, randomiser, beta, base, k, seed + i))
+            if method == "rerank":
+                assert second is not None
+                picks[method].append(_rerank(beta, base, second, shortlist))
+            else:
+                picks[method].append(_choose(method, model, randomiser, beta, base, k, seed + i))
         if i + 1 < len(inputs):  # the last one is counted once every α is evaluated
             phase.advance(i + 1)
     gains = {m: _gains(base, list(inputs), picks[m]) for m in chosen}
@@ -176,6 +193,37 @@ def score(
         describe_evaluator(env),
         tuple(next(iter(gains.values())).keys()) if gains else (),
     )
+
+
+RERANK_BATCHES = 200
+"""Fine-tuning batches per candidate of ``rerank``'s default second stage."""
+
+
+def second_stage_of(env: gym.Env[Any, Any], batches: int = RERANK_BATCHES) -> Evaluator:
+    """The default second stage of two-stage selection on a supernet env: each candidate fine-tuned alone
+    from the supernet's weights for ``batches`` batches, scored on the reward's fixed window.
+
+    Raises:
+        ValueError: for an env without a supernet.
+    """
+    base = transform_env(env)
+    if not isinstance(base, SupernetEnv):
+        raise ValueError(
+            f"two-stage selection fine-tunes from a supernet; {type(base).__name__} has none "
+            "(pass a second evaluator)"
+        )
+    return base.setup.finetuned_evaluator(batches)
+
+
+def _rerank(beta: Genotype, base: NATEnv, second: Evaluator, shortlist: int) -> _Pick:
+    """``rerank``'s α: the shortlist of β's rewrites by the env's reward, chosen among by ``second``."""
+    ranked = ranked_transformations(beta, base.evaluator, base.transitions)
+    candidates = [g for g, _ in ranked]
+    top, evaluations = second_stage(beta, candidates, [e for _, e in ranked], second, shortlist)
+    best = int(np.argmax([e.accuracy for e in evaluations[1:]]))
+    if evaluations[1 + best].accuracy > evaluations[0].accuracy:
+        return _Pick(top[best], True, (evaluations[0], evaluations[1 + best]))
+    return _Pick(beta, False, (evaluations[0], evaluations[0]))
 
 
 @dataclass(frozen=True)
@@ -246,8 +294,10 @@ def _gains(base: NATEnv, inputs: list[Genotype], picks: list[_Pick]) -> dict[str
         gains["test"] = 100 * np.array(
             [a.extra["test_accuracy"] - b.extra["test_accuracy"] for b, a in pairs]
         )
-    truth = base.truth
-    if truth is not None and truth is not base.evaluator:
+    truth = base.truth if base.truth is not base.evaluator else None
+    if truth is None and "test" not in gains and isinstance(base.evaluator, TableEvaluator):
+        truth = base.evaluator  # picks chosen by a second stage: the table's own accuracies report them
+    if truth is not None:
         true = truth.evaluate([g for i, pick in enumerate(picks) for g in (inputs[i], pick.alpha)])
         true_pairs = list(zip(true[::2], true[1::2], strict=True))
         gains["table_val"] = 100 * np.array([a.accuracy - b.accuracy for b, a in true_pairs])

@@ -7,7 +7,7 @@ validation accuracy; Maximum-GCN takes each edge's most probable choice (Guo et 
 from __future__ import annotations
 
 import inspect
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal, Protocol
 
@@ -111,8 +111,14 @@ def transform(
     keep_beta_if_worse: bool = True,
     seed: int = 0,
     encoder: Encoder | None = None,
+    second: Evaluator | None = None,
+    shortlist: int = 0,
 ) -> TransformResult:
     """Transform one input genotype with a trained policy.
+
+    With a ``second`` evaluator the choice has two stages: the ``shortlist`` candidates that ``evaluator``
+    ranks first are scored again, with β, by ``second`` (e.g. fine-tuned accuracies:
+    :class:`~nat_env.supernet.finetune.FineTunedEvaluator`), and ``second``'s numbers choose α.
 
     Args:
         model: an SB3 algorithm or policy (or anything with its ``predict``) trained on this layout.
@@ -128,9 +134,11 @@ def transform(
         seed: seed of the sampling (torch's generator is forked, so global state is untouched).
         encoder: the observation layout the model was trained on (an env's ``encoder``); ``None``
             builds the layout of β's space.
+        second: the second stage's evaluator, or ``None`` (one stage).
+        shortlist: candidates the second stage scores (with ``second``; at least 1).
 
     Raises:
-        ValueError: for an unknown method or a non-positive ``k``.
+        ValueError: for an unknown method, a non-positive ``k``, or a second stage without a shortlist.
     """
     if method not in ("sampling", "maximum"):
         raise ValueError(f"method must be 'sampling' or 'maximum', got {method!r}")
@@ -143,6 +151,8 @@ def transform(
     actions = propose(model, observation, 1 if method == "maximum" else k, method == "maximum", seed)
     candidates = list(dict.fromkeys(transitions.apply(genotype, a, on_illegal="keep") for a in actions))
     evaluations = evaluator.evaluate([genotype, *candidates])
+    if second is not None:
+        candidates, evaluations = second_stage(genotype, candidates, evaluations[1:], second, shortlist)
     acc_beta = evaluations[0].accuracy
     best = int(np.argmax([e.accuracy for e in evaluations[1:]]))
     alpha, chosen = candidates[best], evaluations[1 + best]
@@ -155,9 +165,31 @@ def transform(
         acc_beta=acc_beta,
         acc_alpha=chosen.accuracy,
         improved=improved,
-        method=method,
+        method=method if second is None else f"{method}, re-ranked top {shortlist}",
         candidates=len(candidates),
         cost_beta=None if cost is None else cost(genotype),
         cost_alpha=None if cost is None else cost(alpha),
         evaluations=(evaluations[0], chosen),
     )
+
+
+def second_stage(
+    beta: Genotype,
+    candidates: Sequence[Genotype],
+    evaluations: Sequence[Evaluation],
+    second: Evaluator,
+    shortlist: int,
+) -> tuple[list[Genotype], list[Evaluation]]:
+    """The ``shortlist`` candidates the first stage ranks first (``evaluations``, β excluded), and the
+    second stage's evaluations of β and of each of them (β first).
+
+    Raises:
+        ValueError: for a shortlist below 1.
+    """
+    if shortlist < 1:
+        raise ValueError(f"a second stage needs a shortlist of at least 1 candidate, got {shortlist}")
+    ranked = sorted(
+        (i for i, g in enumerate(candidates) if g != beta), key=lambda i: -evaluations[i].accuracy
+    )
+    top = [candidates[i] for i in ranked[:shortlist]] or [beta]
+    return top, second.evaluate([beta, *top])

@@ -1,27 +1,34 @@
-"""NAT end to end on NAS-Bench-201: a learner trained on supernet rewards, scored by the table's truth.
+"""NAT end to end on NAS-Bench-201: what picks α on supernet rewards, scored by the table's truth.
 
-For each warm-up budget the supernet of ``NAT-NB201-Supernet-CIFAR10-v0`` scores every cell once (its
-fixed-window rewards are remembered), a learner (REINFORCE + GCN by default) trains on those rewards for
-``total_timesteps`` episodes per seed, and ``n_eval`` held-out input cells (the learners benchmark's, drawn
-by the env's own sampler) are rewritten with Maximum and with Sampling (``k`` samples, chosen by the
-*supernet*). Every α is scored by the table's 200-epoch **test** gain over β, as a fraction of the
-oracle's (the best rewrite by the table's validation accuracy). Rows beside the learner:
+For each supernet remedy (``variants``: ``base``, or fields of the supernet specification such as a
+training recipe or a landmark calibration), warm-up budget and supernet seed, the supernet of
+``NAT-NB201-Supernet-CIFAR10-v0`` rewrites ``n_eval`` held-out input cells (the learners benchmark's, drawn
+by the env's own sampler) in several ways, and every α is scored by the table's 200-epoch **test** gain over
+β as a fraction of the oracle's (the best rewrite by the table's validation accuracy):
 
-* the same learner trained on exact table rewards (``NAT-NB201-CIFAR10-v0``): the ceiling;
-* the supernet's exhaustive best rewrite of each input (no learner: reward quality alone);
-* a random legal rewrite, and keep.
+* ``exhaustive``: the best legal rewrite by the supernet's reward (no learner: reward quality alone);
+* the learner (REINFORCE + GCN by default) trained on those rewards for ``total_timesteps`` episodes per
+  learner seed, by Maximum and by Sampling (``k`` samples, chosen by the reward);
+* ``rerank-K`` (with ``--rerank``): two-stage selection, the reward's top K rewrites re-ranked by
+  fine-tuning each alone from the supernet's weights, on the first ``rerank_inputs`` inputs;
+* a random legal rewrite, and keep; and the learner on exact table rewards (``NAT-NB201-CIFAR10-v0``,
+  the ceiling).
 
-The supernet's global Kendall tau (over all cells and over the fidelity benchmark's sample) is recorded
-per budget, for the figure of the fraction of the oracle against the budget and against tau.
+Only what the rows need is scored (the inputs' neighbourhoods and the cells the learner meets), each
+supernet's accuracies are kept beside its checkpoint, and the jobs (one per remedy, budget and supernet
+seed) run in parallel with ``--workers`` and resume with ``--resume``. Rows pool supernet seeds (and
+learner seeds) with cells in a two-way bootstrap. Each run records the supernet's Kendall tau on the
+fidelity benchmark's 256-cell sample, of its own accuracies and of the (calibrated) reward.
 
-    python -m benchmarks.end_to_end                     # CPU-small, budgets 4k/20k/40k, 3 seeds
+    python -m benchmarks.end_to_end --workers 2                    # CPU-small, base, supernet seeds 0-2
+    python -m benchmarks.end_to_end --workers 2 --variants base,calibration_landmarks=32
     python -m benchmarks.end_to_end --smoke
 """
 
 from __future__ import annotations
 
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
@@ -31,64 +38,81 @@ import torch
 from stable_baselines3.common.base_class import BaseAlgorithm
 
 import nat_env  # noqa: F401 - registers the env ids
-from agents.evaluation import HELD_OUT_SEED, held_out_inputs, score
+from agents.evaluation import HELD_OUT_SEED, RERANK_BATCHES, held_out_inputs, score, second_stage_of
 from agents.zoo import LearnerSpec, make_learner
 from benchmarks.common import rank, report, stats
+from benchmarks.common.args import DataArgs, DerivedArgs, DeviceArgs
 from benchmarks.common.faithfulness import variant_overrides
+from benchmarks.common.jobs import Job, JobsArgs, run_jobs
 from nat_env.envs.supernet import make_nb201_supernet_env, save_scores
 from nat_env.flags import parse_dataclass
+from nat_env.genotypes import Genotype
 from nat_env.nb201 import NB201Table, TableEvaluator
 from nat_env.nb201.cells import N_CELLS, genotype_of_code
-from nat_env.supernet.setup import clear_cache
 
 REFERENCES = ("exhaustive", "random", "keep")
 """The rows without a learner."""
+FREE = (
+    "variants",
+    "budgets",
+    "supernet_seeds",
+    "out",
+    "extra",
+    "backend",
+    "ray_address",
+    "workers",
+    "resume",
+)
+"""Settings that do not change a job's result (a job carries its own variant, budget and seed)."""
 
 
 @dataclass
-class Args:
+class Args(DataArgs, DeviceArgs, DerivedArgs, JobsArgs):
     """Configuration of the end-to-end benchmark (recorded in the result file)."""
 
     preset: str = "cpu-small"
     """Supernet preset of the env."""
-    budgets: tuple[int, ...] = (4000, 20_000, 40_000)
+    budgets: tuple[int, ...] = (20_000,)
     """Warm-up budgets (batches) of the supernet."""
-    variant: str = "base"
-    """Supernet training variant, as in the fidelity benchmark (base, or +-joined field=value)."""
+    variants: tuple[str, ...] = ("base",)
+    """Supernet remedies, each a row group: base, or +-joined fields of the supernet specification
+    (lr=0.05, calibration_landmarks=32+calibration_batches=200)."""
+    supernet_seeds: tuple[int, ...] = (0, 1, 2)
+    """Supernet seeds (data split, initialisation, training, reward window) of every variant."""
     reward_images: int = 2048
     """Validation images of the supernet's fixed reward window."""
     learner: str = "reinforce-gcn"
     """The learner (a name of agents.zoo), trained on supernet rewards and on table rewards."""
-    seeds: tuple[int, ...] = (0, 1, 2)
-    """Learner seeds (the supernet's seed is ``supernet_seed``)."""
-    supernet_seed: int = 0
-    """Seed of the supernet's data split, initialisation, training and reward window."""
+    seeds: tuple[int, ...] = (0,)
+    """Learner seeds per supernet seed."""
+    learner_variants: tuple[str, ...] = ("base",)
+    """Variants whose rewards also train the learner (all others: reference rows only)."""
+    table_rows: bool = True
+    """Train the learner on exact table rewards too (the ceiling)."""
     total_timesteps: int = 20_000
     """Training episodes per learner and seed."""
-    n_eval: int = 1000
+    n_eval: int = 200
     """Held-out input cells."""
     eval_seed: int = HELD_OUT_SEED
     """Seed of the held-out inputs."""
     k: int = 8
     """Samples per input for Sampling (chosen by the env's reward evaluator)."""
+    rerank: tuple[int, ...] = ()
+    """Shortlist sizes of two-stage selection rows (none by default: each candidate is fine-tuned)."""
+    rerank_inputs: int = 40
+    """Held-out inputs (the first ones) that two-stage selection rewrites."""
+    rerank_batches: int = RERANK_BATCHES
+    """Fine-tuning batches per candidate of two-stage selection."""
+    rerank_variants: tuple[str, ...] = ("base",)
+    """Variants whose supernets shortlist for two-stage selection."""
+    fill_all: bool = False
+    """Score every cell before training (else only the cells the inputs' neighbourhoods and the learner need)."""
     n_boot: int = stats.N_BOOT
     """Bootstrap resamples of every interval."""
-    threads: int = 1
-    """CPU threads for torch."""
-    device: str = "cpu"
-    """Torch device of the supernet and the learner."""
-    archive: str | None = None
-    """CIFAR-10 tarball or class-folder directory; default NAT_CIFAR10_ARCHIVE."""
-    table: str | None = None
-    """NAS-Bench-201 compact CSV; default NAT_NB201_TABLE."""
-    out: str = "end_to_end/cpu_small.json"
+    out: str = "end_to_end/remedies.json"
     """Result file (relative to benchmarks/results unless absolute); .md and .png go beside it."""
-    fill_all: bool = True
-    """Score every cell before training (else cells are scored as the learner first meets them)."""
     smoke: bool = False
     """Tiny everything: checks the pipeline only; outputs named *_smoke."""
-    extra: dict[str, Any] = field(default_factory=dict, metadata={"cli": False})
-    """Set by the script: derived numbers recorded with the configuration."""
 
 
 def fraction(gains: np.ndarray, oracle: np.ndarray, args: Args) -> dict[str, float]:
@@ -97,18 +121,48 @@ def fraction(gains: np.ndarray, oracle: np.ndarray, args: Args) -> dict[str, flo
 
 
 def row(
-    name: str, reward: str, budget: int | None, gains: np.ndarray, oracle: np.ndarray, args: Args
+    name: str,
+    reward: str,
+    variant: str | None,
+    budget: int | None,
+    gains: np.ndarray,
+    oracle: np.ndarray,
+    args: Args,
+    supernet_seeds: list[int] | None = None,
 ) -> dict[str, Any]:
-    """One row of the table: who chose α, on which reward, and its test gains (seeds x cells)."""
+    """One row of the table: who chose α, on which reward and remedy, and its test gains (runs x cells)."""
     gains = np.atleast_2d(gains)
     return {
         "learner": name,
         "reward": reward,
+        "variant": variant,
+        "remedy": None if variant is None else variant_overrides(variant),
         "warmup_batches": budget,
+        "supernet_seeds": supernet_seeds,
+        "n_inputs": int(gains.shape[1]),
         "mean_test_gain": float(gains.mean()),
         "fraction_of_oracle_test": fraction(gains, oracle, args),
-        "per_seed_mean_test_gain": gains.mean(axis=1).tolist(),
+        "per_run_fraction": (gains.mean(axis=1) / oracle.mean()).tolist(),
     }
+
+
+@dataclass(frozen=True)
+class Task:
+    """One job: a variant's supernet of one seed and budget, or (``variant`` None) the exact-reward learner."""
+
+    args: Args
+    variant: str | None
+    budget: int
+    supernet_seed: int
+
+
+def setting(args: Args) -> tuple[TableEvaluator, gym.Env[Any, Any], list[Genotype], np.ndarray]:
+    """The truth, the exact env, the held-out inputs and the oracle's test gains on them."""
+    truth = TableEvaluator(NB201Table.load(args.table), "cifar10", 200)
+    exact = gym.make("NAT-NB201-CIFAR10-v0", table_path=args.table)
+    inputs = held_out_inputs(exact, args.n_eval, args.eval_seed)
+    oracle = score(None, exact, inputs, methods=("oracle",)).gains["oracle"]["test"]
+    return truth, exact, inputs, oracle
 
 
 def train_and_score(
@@ -135,68 +189,142 @@ def fill(env: gym.Env[Any, Any]) -> dict[str, float]:
 
 
 def supernet_tau(env: gym.Env[Any, Any], truth: TableEvaluator) -> dict[str, float]:
-    """Kendall tau of the supernet against the table on the fidelity benchmark's sample (256 cells, seed 0)
-    and on a larger one (2,048 cells, seed 1)."""
-    evaluator = env.unwrapped.supernet_evaluator  # type: ignore[attr-defined]
-    found = {}
-    for name, n, seed in (("tau_fidelity_sample", 256, 0), ("tau_2048_cells", 2048, 1)):
-        sample = np.sort(np.random.default_rng(seed).choice(N_CELLS, n, replace=False))
-        proxy = np.array(evaluator.remembered([genotype_of_code(int(c)) for c in sample]))
-        found[name] = rank.kendall_tau_b(truth.val[sample], proxy)
+    """Kendall tau against the table on the fidelity benchmark's sample (256 cells, seed 0): of the
+    supernet's accuracies and of the env's reward accuracies (the calibrated ones, where calibrated)."""
+    sample = np.sort(np.random.default_rng(0).choice(N_CELLS, 256, replace=False))
+    cells = [genotype_of_code(int(c)) for c in sample]
+    base = env.unwrapped
+    supernet = np.array(base.supernet_evaluator.remembered(cells))  # type: ignore[attr-defined]
+    reward = np.array([e.accuracy for e in base.evaluator.evaluate(cells)])  # type: ignore[attr-defined]
+    return {
+        "tau_fidelity_sample": rank.kendall_tau_b(truth.val[sample], supernet),
+        "tau_reward_fidelity_sample": rank.kendall_tau_b(truth.val[sample], reward),
+    }
+
+
+def run_task(task: Task) -> dict[str, Any]:
+    """A job: every row's test gains of one supernet (or of the exact-reward learner)."""
+    args = task.args
+    torch.set_num_threads(args.threads)
+    truth, exact, inputs, _ = setting(args)
+    found: dict[str, Any] = {"gains": {}, "train_s": []}
+    if task.variant is None:
+        for seed in args.seeds:
+            gains, train_s = train_and_score(exact, inputs, seed, args)
+            found["train_s"].append(train_s)
+            for mode, values in gains.items():
+                found["gains"].setdefault(f"{args.learner} {mode}", []).append(values)
+        return found
+    start = time.perf_counter()
+    overrides = {"warmup_steps": task.budget, **variant_overrides(task.variant)}
+    env = make_nb201_supernet_env(
+        preset=args.preset, device=args.device, reward_images=args.reward_images, seed=task.supernet_seed,
+        archive=args.archive, table_path=args.table, download=False, **overrides,
+    )  # fmt: skip
+    base = env.unwrapped
+    found["setup_s"] = time.perf_counter() - start
+    found["sampler"] = base.setup.spec.training.sampler  # type: ignore[attr-defined]
+    calibration = base.setup.calibration  # type: ignore[attr-defined]
+    if calibration is not None:
+        found["calibration"] = {
+            "op_values_points": calibration.op_values(),
+            "landmarks": len(calibration.landmarks),
+            "seconds": calibration.seconds,
+            "tau_target_vs_supernet": rank.kendall_tau_b(
+                np.array(calibration.target_accuracy), np.array(calibration.supernet_accuracy)
+            ),
+        }
+    if args.fill_all:
+        found.update(fill(env))
+    start = time.perf_counter()
+    found.update(supernet_tau(env, truth))
+    references = score(None, env, inputs, methods=REFERENCES)
+    for name in REFERENCES:
+        found["gains"][name] = [references.gains[name]["test"]]
+    found["score_s"] = time.perf_counter() - start
+    save_scores(env)
+    if args.rerank and task.variant in args.rerank_variants:
+        start = time.perf_counter()
+        second = second_stage_of(env, args.rerank_batches)
+        for shortlist in args.rerank:
+            picked = score(
+                None, env, inputs[: args.rerank_inputs], ("rerank",), shortlist=shortlist, second=second
+            )
+            found["gains"][f"rerank-{shortlist}"] = [picked.gains["rerank"]["test"]]
+        found["rerank_s"] = time.perf_counter() - start
+    if task.variant in args.learner_variants:
+        for seed in args.seeds:
+            gains, train_s = train_and_score(env, inputs, seed, args)
+            found["train_s"].append(train_s)
+            for mode, values in gains.items():
+                found["gains"].setdefault(f"{args.learner} {mode}", []).append(values)
+        save_scores(env)
+    found["cells_scored"] = len(base.supernet_evaluator.memo)  # type: ignore[attr-defined]
     return found
 
 
-def learner_rows(
-    env: gym.Env[Any, Any], inputs: list[Any], reward: str, budget: int | None, oracle: np.ndarray, args: Args
-) -> tuple[list[dict[str, Any]], list[float]]:
-    """Train the learner on ``env`` for every seed: one row per inference mode, and the training times."""
-    per_mode: dict[str, list[np.ndarray]] = {"maximum": [], "sampling": []}
-    seconds = []
-    for seed in args.seeds:
-        gains, train_s = train_and_score(env, inputs, seed, args)
-        seconds.append(train_s)
-        for mode, values in gains.items():
-            per_mode[mode].append(values)
-        print(
-            f"{reward} rewards, budget {budget}, seed {seed}: Maximum {gains['maximum'].mean():+.2f}, "
-            f"Sampling {gains['sampling'].mean():+.2f} test points, train {train_s:.0f} s",
-            flush=True,
-        )
-    rows = [
-        row(f"{args.learner} {m}", reward, budget, np.stack(v), oracle, args) for m, v in per_mode.items()
-    ]
-    return rows, seconds
+def describe(found: dict[str, Any]) -> str:
+    """A job's progress line: its exhaustive row's mean test gain."""
+    gains = found["gains"]
+    key = "exhaustive" if "exhaustive" in gains else next(iter(gains))
+    return f"{key} {np.mean(gains[key]):+.2f} test points"
+
+
+def tasks(args: Args) -> list[Task]:
+    """The exact-reward learner, then every variant's seeds (variant-major: two workers warm up or score
+    different supernets, and a later variant on the same weights finds their scores on disk)."""
+    found = [Task(args, None, 0, 0)] if args.table_rows else []
+    for variant in args.variants:
+        for budget in args.budgets:
+            found += [Task(args, variant, budget, seed) for seed in args.supernet_seeds]
+    return found
 
 
 def run(args: Args) -> dict[str, Any]:
-    """Every row of the end-to-end table; the result file is rewritten after each budget."""
-    torch.set_num_threads(args.threads)
-    truth = TableEvaluator(NB201Table.load(args.table), "cifar10", 200)
-    exact = gym.make("NAT-NB201-CIFAR10-v0", table_path=args.table)
-    inputs = held_out_inputs(exact, args.n_eval, args.eval_seed)
-    oracle = score(None, exact, inputs, methods=("oracle",)).gains["oracle"]["test"]
-    results: dict[str, Any] = {"oracle_mean_test_gain": float(oracle.mean()), "rows": [], "budgets": []}
-    rows, seconds = learner_rows(exact, inputs, "table", None, oracle, args)
-    results["rows"] += rows
-    results["table_train_s"] = seconds
-    for budget in args.budgets:
-        env = make_nb201_supernet_env(
-            preset=args.preset, device=args.device, warmup_steps=budget, reward_images=args.reward_images,
-            seed=args.supernet_seed, archive=args.archive, table_path=args.table, download=False,
-            **variant_overrides(args.variant),
-        )  # fmt: skip
-        args.extra["supernet_sampler"] = env.unwrapped.setup.spec.training.sampler  # type: ignore[attr-defined]
-        entry: dict[str, Any] = {"warmup_batches": budget, **(fill(env) if args.fill_all else {})}
-        entry.update(supernet_tau(env, truth))
-        references = score(None, env, inputs, methods=REFERENCES)
-        for name in REFERENCES:
-            kind = "supernet" if name == "exhaustive" else "none"
-            results["rows"].append(row(name, kind, budget, references.gains[name]["test"], oracle, args))
-        rows, entry["train_s"] = learner_rows(env, inputs, "supernet", budget, oracle, args)
-        results["rows"] += rows
-        results["budgets"].append(entry)
-        save(args, results)
-        clear_cache()
+    """Every row of the end-to-end table: jobs in parallel (``--workers``), rows pooled over seeds."""
+    oracle = setting(args)[3]
+    work = tasks(args)
+    shared = {k: v for k, v in report.plain(args).items() if k not in FREE}
+    jobs = [
+        Job(
+            "table"
+            if t.variant is None
+            else f"{t.variant}-b{t.budget}-s{t.supernet_seed}".replace("=", "_").replace("+", "_"),
+            {**shared, "variant": t.variant, "budget": t.budget, "supernet_seed": t.supernet_seed},
+            t,
+        )
+        for t in work
+    ]
+    folder = report.resolve(args.out).with_suffix("").with_name(Path(args.out).stem + "_jobs")
+    outcomes = run_jobs(run_task, jobs, args, folder, describe)
+    results: dict[str, Any] = {
+        "oracle_mean_test_gain": float(oracle.mean()),
+        "oracle_test_gains": oracle.round(3).tolist(),
+        "rows": [],
+        "runs": [],
+    }
+    for task, found in zip(work, outcomes, strict=True):
+        results["runs"].append(
+            {"variant": task.variant, "budget": task.budget, "supernet_seed": task.supernet_seed}
+            | {k: v for k, v in found.items() if k != "gains"}
+            | {"test_gains": {k: np.round(np.stack(v), 3).tolist() for k, v in found["gains"].items()}}
+        )
+    if args.table_rows:
+        for name, gains in outcomes[0]["gains"].items():
+            results["rows"].append(row(name, "table", None, None, np.stack(gains), oracle, args))
+    for variant in args.variants:
+        for budget in args.budgets:
+            group = [
+                f for t, f in zip(work, outcomes, strict=True) if t.variant == variant and t.budget == budget
+            ]
+            for name in group[0]["gains"]:
+                gains = np.concatenate([np.stack(f["gains"][name]) for f in group])
+                reference = oracle[: gains.shape[1]]
+                kind = "none" if name in ("random", "keep") else "supernet"
+                results["rows"].append(
+                    row(name, kind, variant, budget, gains, reference, args, list(args.supernet_seeds))
+                )
+    save(args, results)
     return results
 
 
@@ -215,6 +343,8 @@ def parse(argv: list[str] | None = None) -> Args:
     if args.smoke:
         args.preset, args.budgets, args.reward_images, args.seeds = "tiny", (4,), 64, (0,)
         args.total_timesteps, args.n_eval, args.k, args.n_boot, args.fill_all = 64, 8, 2, 50, False
+        args.supernet_seeds, args.rerank, args.rerank_inputs, args.rerank_batches = (0, 1), (2,), 2, 2
+        args.variants = ("base", "calibration_landmarks=4+calibration_batches=2")
         args.out = args.out.replace(".json", "_smoke.json")
     return args
 
@@ -224,101 +354,127 @@ def _fraction(found: dict[str, float]) -> str:
 
 
 def markdown(args: Any, results: dict[str, Any]) -> str:
-    """One row per (learner or reference, reward, warm-up budget), then the supernet's tau per budget."""
+    """One row per (learner or reference, reward, remedy, warm-up budget), then one line per supernet run."""
     rows = [
         [
             r["learner"],
             r["reward"],
+            "-" if r["variant"] is None else r["variant"],
             "-" if r["warmup_batches"] is None else r["warmup_batches"],
+            r["n_inputs"],
             f"{r['mean_test_gain']:+.2f}",
             _fraction(r["fraction_of_oracle_test"]),
+            ", ".join(f"{x:.2f}" for x in r["per_run_fraction"]),
         ]
         for r in results["rows"]
     ]
-    taus = [
+    runs = [
         [
-            b["warmup_batches"],
-            f"{b['tau_fidelity_sample']:+.3f}",
-            f"{b['tau_2048_cells']:+.3f}",
-            f"{b.get('score_s', 0.0):.0f}",
-            ", ".join(f"{t:.0f}" for t in b["train_s"]),
+            run["variant"],
+            run["budget"],
+            run["supernet_seed"],
+            f"{run['tau_fidelity_sample']:+.3f}",
+            f"{run['tau_reward_fidelity_sample']:+.3f}",
+            run["cells_scored"],
+            f"{run['setup_s']:.0f}",
+            f"{run['score_s']:.0f}",
+            f"{run.get('rerank_s', 0):.0f}",
+            ", ".join(f"{t:.0f}" for t in run["train_s"]) or "-",
         ]
-        for b in results["budgets"]
+        for run in results["runs"]
+        if run["variant"] is not None
     ]
-    return "\n".join(
-        [
-            f"# NAT end to end on NAS-Bench-201 ({args.preset} supernet, training variant {args.variant}, "
-            f"sampler {args.extra.get('supernet_sampler', 'unrecorded')})",
+    calibrations = [
+        [run["variant"], run["supernet_seed"], f"{run['calibration']['tau_target_vs_supernet']:+.3f}",
+         ", ".join(f"{k.split(':')[-1]} {v:+.2f}" for k, v in run["calibration"]["op_values_points"].items())]
+        for run in results["runs"]
+        if run.get("calibration")
+    ]  # fmt: skip
+    lines = [
+        f"# NAT end to end on NAS-Bench-201 ({args.preset} supernet, supernet seeds "
+        f"{', '.join(map(str, args.supernet_seeds))})",
+        "",
+        f"{args.learner} trained for {args.total_timesteps:,} episodes per seed (learner seeds "
+        f"{', '.join(map(str, args.seeds))} per supernet) on NAT-NB201-Supernet-CIFAR10-v0 rewards "
+        f"({args.reward_images} fixed validation images) of each remedy, and on exact table rewards "
+        f"(NAT-NB201-CIFAR10-v0, the ceiling). {args.n_eval} held-out input cells (seed {args.eval_seed}); "
+        f"Maximum: the argmax per edge; Sampling: the best of {args.k} samples by the env's reward; "
+        "exhaustive: the best legal rewrite by the env's reward; rerank-K: the reward's top K rewrites "
+        f"re-ranked by fine-tuning each alone for {args.rerank_batches} batches from the supernet's weights "
+        f"(on the first {args.rerank_inputs} inputs). Scored by the table's 200-epoch test gain over β as a "
+        f"fraction of the oracle's ({results['oracle_mean_test_gain']:+.2f} points on all inputs: the best "
+        "rewrite by table validation accuracy); 95 % bootstrap intervals over runs (supernet and learner "
+        "seeds) and cells.",
+        "",
+        report.markdown_table(
+            [
+                "who picks α",
+                "reward",
+                "remedy",
+                "warm-up batches",
+                "inputs",
+                "mean test gain (points)",
+                "fraction of oracle (test) [95% CI]",
+                "per run",
+            ],
+            rows,
+        ),
+        "",
+        "Per supernet: Kendall tau against the table's validation accuracy on the fidelity sample (256 "
+        "cells) of the supernet and of the reward (calibrated where calibrated), cells scored, and seconds "
+        "to build (warm-up or load, calibration), to score the references, to re-rank and to train:",
+        "",
+        report.markdown_table(
+            [
+                "remedy",
+                "batches",
+                "seed",
+                "tau supernet",
+                "tau reward",
+                "cells",
+                "setup s",
+                "score s",
+                "rerank s",
+                "train s",
+            ],
+            runs,
+        ),
+        "",
+    ]
+    if calibrations:
+        lines += [
+            "Calibrations: Kendall tau of the landmarks' fine-tuned against their supernet accuracies, and "
+            "the fitted correction per edge of each op (points, relative to none):",
             "",
-            f"{args.learner} trained for {args.total_timesteps:,} episodes per seed (seeds "
-            f"{', '.join(map(str, args.seeds))}) on NAT-NB201-Supernet-CIFAR10-v0 rewards ({args.reward_images} "
-            "fixed validation images) after each warm-up budget, and on exact table rewards "
-            f"(NAT-NB201-CIFAR10-v0, the ceiling). {args.n_eval} held-out input cells (seed {args.eval_seed}); "
-            f"Maximum: the argmax per edge; Sampling: the best of {args.k} samples by the env's reward (the "
-            "supernet on supernet rows). Scored by the table's 200-epoch test gain over β as a fraction of "
-            f"the oracle's ({results['oracle_mean_test_gain']:+.2f} points: the best rewrite by table validation "
-            "accuracy); 95 % bootstrap intervals over seeds and cells.",
-            "",
-            report.markdown_table(
-                [
-                    "learner",
-                    "reward",
-                    "warm-up batches",
-                    "mean test gain (points)",
-                    "fraction of oracle (test) [95% CI]",
-                ],
-                rows,
-            ),
-            "",
-            "Supernet per budget: Kendall tau against the table's validation accuracy, the time to score every "
-            "cell once, and the learner's training time per seed (seconds):",
-            "",
-            report.markdown_table(
-                ["warm-up batches", "tau (256 cells)", "tau (2,048 cells)", "scoring s", "train s"], taus
-            ),
+            report.markdown_table(["remedy", "seed", "tau target vs supernet", "correction"], calibrations),
             "",
         ]
-    )
+    return "\n".join(lines)
 
 
 def plot(results: dict[str, Any], path: Path) -> None:
-    """Fraction of the oracle against the warm-up budget and against the supernet's tau."""
+    """Fraction of the oracle per row, with its interval."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    taus = {b["warmup_batches"]: b["tau_2048_cells"] for b in results["budgets"]}
-    figure, axes = plt.subplots(1, 2, figsize=(12, 4.3))
-    series: dict[str, list[dict[str, Any]]] = {}
-    for r in results["rows"]:
-        if r["reward"] == "table":
-            for axis in axes:
-                axis.axhline(
-                    r["fraction_of_oracle_test"]["estimate"], linestyle="--", linewidth=1, color="gray"
-                )
-                axis.annotate(f"{r['learner']}, table", (0.01, r["fraction_of_oracle_test"]["estimate"]),
-                              xycoords=("axes fraction", "data"), fontsize=7, va="bottom")  # fmt: skip
-        elif r["warmup_batches"] in taus and r["learner"] != "keep":
-            series.setdefault(r["learner"], []).append(r)
-    for name, found in series.items():
-        found = sorted(found, key=lambda r: r["warmup_batches"])
-        y = [r["fraction_of_oracle_test"]["estimate"] for r in found]
-        low = [a - r["fraction_of_oracle_test"]["low"] for a, r in zip(y, found, strict=True)]
-        high = [r["fraction_of_oracle_test"]["high"] - a for a, r in zip(y, found, strict=True)]
-        for axis, x in (
-            (axes[0], [r["warmup_batches"] for r in found]),
-            (axes[1], [taus[r["warmup_batches"]] for r in found]),
-        ):
-            axis.errorbar(x, y, yerr=[low, high], marker="o", capsize=3, label=name)
-    axes[0].set_xscale("log")
-    axes[0].set_xlabel("supernet warm-up batches")
-    axes[1].set_xlabel("supernet Kendall tau vs table (2,048 cells)")
-    for axis in axes:
-        axis.set_ylabel("test gain / oracle's")
-        axis.axhline(0, color="black", linewidth=0.5)
-        axis.grid(alpha=0.3)
-    axes[0].legend(fontsize=7)
+    rows = [r for r in results["rows"] if r["learner"] != "keep"]
+    labels = [
+        f"{r['learner']} ({r['reward']}{'' if r['variant'] in (None, 'base') else ', ' + r['variant']})"
+        for r in rows
+    ]
+    y = [r["fraction_of_oracle_test"]["estimate"] for r in rows]
+    low = [a - r["fraction_of_oracle_test"]["low"] for a, r in zip(y, rows, strict=True)]
+    high = [r["fraction_of_oracle_test"]["high"] - a for a, r in zip(y, rows, strict=True)]
+    figure, axis = plt.subplots(figsize=(8, 0.45 * len(rows) + 1.2))
+    axis.errorbar(y, range(len(rows)), xerr=[low, high], fmt="o", capsize=3)
+    axis.set_yticks(range(len(rows)), labels, fontsize=7)
+    axis.axvline(0, color="black", linewidth=0.5)
+    axis.axvline(0.75, color="gray", linestyle="--", linewidth=1)
+    axis.set_xlabel("test gain / oracle's (95 % CI)")
+    axis.invert_yaxis()
+    axis.grid(alpha=0.3)
     figure.tight_layout()
     figure.savefig(path, dpi=110)
     plt.close(figure)

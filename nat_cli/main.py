@@ -11,7 +11,6 @@ as ``nat: error: <message>``; 130 interrupted.
 from __future__ import annotations
 
 import argparse
-import logging
 import sys
 import warnings
 from collections.abc import Callable, Sequence
@@ -20,6 +19,7 @@ from types import ModuleType
 from typing import Any, NoReturn
 
 from nat_env.flags import add_arguments, from_namespace, plain, positive_int
+from nat_env.progress import show_progress
 
 COMMANDS: dict[str, str] = {
     "train": "train a policy on a NAT env (checkpoints, resume)",
@@ -154,9 +154,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         torch.set_num_threads(threads)  # provenance() records it in every run folder and result file
     runner: Callable[[Any], int] = module.run
     label = f"nat {command}"
-    logging.basicConfig(format="%(message)s")
-    for name in ("nat_env", "agents"):  # what long phases (warm-up, scoring) will do, and their progress
-        logging.getLogger(name).setLevel(logging.INFO)
+    show_progress()  # what long phases (warm-up, scoring) will do, and their progress
     try:
         with warnings.catch_warnings():
             if not debug:

@@ -6,13 +6,16 @@ one supernet with DistributedDataParallel (gloo on CPU, NCCL on GPUs): the same 
 at each step, the preset's batch split evenly among them, rank 0 writing the checkpoint atomically.
 ``gym.make(ENV, preset=..., checkpoint=PATH)`` then loads it; without ``--out`` it goes where the
 environment's cache looks, so ``gym.make`` of the same configuration and ``warmup_steps`` equal to
-``--batches`` finds it without ``checkpoint``.
+``--batches`` finds it without ``checkpoint``. With ``calibration_landmarks=K`` among the overrides, rank 0
+then fits the reward's landmark calibration (:mod:`nat_env.supernet.calibration`) and stores it in the
+checkpoint; an env made with ``checkpoint=`` and the same ``calibration_*`` settings uses it.
 
     torchrun --standalone --nproc_per_node 2 -m nat_cli pretrain --preset tiny --batches 20 --out F
 """
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -56,6 +59,23 @@ class PretrainArgs:
 
 ARGS = PretrainArgs
 """The flags of ``nat pretrain`` (:func:`nat_cli.main.add_command`)."""
+
+
+def calibrate_checkpoint(spec: Any, out: Path) -> None:
+    """Fit the reward calibration of ``spec`` on the supernet just written to ``out`` and store it there."""
+    from nat_env.supernet.calibration import CalibrationConfig
+    from nat_env.supernet.setup import add_calibration, build
+
+    plain_spec = dataclasses.replace(
+        spec, checkpoint=str(out.expanduser().resolve()), calibration=CalibrationConfig()
+    )
+    found = add_calibration(build(plain_spec), spec.calibration)
+    values = ", ".join(f"{name} {value:+.2f}" for name, value in found.op_values().items())
+    print(
+        f"calibrated the reward on {len(found.landmarks)} landmarks ({found.seconds:.0f} s); correction "
+        f"per edge in points: {values}; stored in {out}",
+        flush=True,
+    )
 
 
 def run(args: PretrainArgs) -> int:
@@ -118,6 +138,8 @@ def run(args: PretrainArgs) -> int:
             }
             save_checkpoint(out, supernet.state_dict(), signature, notes)
             print(f"wrote {out} ({time.perf_counter() - start:.0f} s)", flush=True)
+            if spec.calibration.enabled:
+                calibrate_checkpoint(spec, out)
         ranks.barrier()
     finally:
         finish(ranks)

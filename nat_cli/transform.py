@@ -21,7 +21,7 @@ from nat_cli.genotype_spec import load_genotype
 from nat_cli.run_dir import FINAL_MODEL, latest_checkpoint, read_config
 from nat_cli.train import learner_of, make_env, policy_name
 from nat_env.envs import SPACE_NAMES, cell_space, with_space
-from nat_env.flags import add_arguments, plain, positive_int
+from nat_env.flags import add_arguments, non_negative_int, plain, positive_int
 from nat_env.flags import from_namespace as dataclass_from_namespace
 from nat_env.genotypes import Genotype
 from nat_env.render import render_diff
@@ -56,6 +56,10 @@ class TransformArgs:
     """Samples for --method sampling."""
     seed: int = 0
     """Seed of the sampling."""
+    rerank: int = field(default=0, metadata={"type": non_negative_int})
+    """Two-stage selection on a supernet env: fine-tune the K candidates the supernet ranks first, each alone from its weights, and choose by those accuracies (0: off)."""
+    rerank_batches: int = field(default=200, metadata={"type": positive_int})
+    """Fine-tuning batches per candidate of --rerank."""
     out: str | None = None
     """Before/after diagram to write (.png or .svg; needs matplotlib)."""
     device: str = "cpu"
@@ -199,7 +203,7 @@ def format_result(
 def run(args: TransformArgs) -> int:
     """Transform, print and draw; exit status 0."""
     from agents import RandomAgent, transform
-    from agents.evaluation import describe_evaluator, transform_env
+    from agents.evaluation import describe_evaluator, second_stage_of, transform_env
     from agents.zoo import LearnerError, load_learner
 
     beta = load_genotype(args.genotype)
@@ -231,6 +235,17 @@ def run(args: TransformArgs) -> int:
         except LearnerError as error:
             raise CommandError(str(error)) from None
         model, source = loaded, f"{checkpoint} ({spec.name}, {loaded.num_timesteps} env steps)"
+    second = None
+    evaluator = describe_evaluator(env)
+    if args.rerank:
+        try:
+            second = second_stage_of(env, args.rerank_batches)
+        except ValueError as error:
+            raise CommandError(f"--rerank: {error}") from None
+        evaluator = (
+            f"each candidate fine-tuned alone for {args.rerank_batches} batches from the supernet's weights, "
+            f"validation split (the top {args.rerank} of the {evaluator})"
+        )
     result = transform(
         model,
         beta,
@@ -239,11 +254,13 @@ def run(args: TransformArgs) -> int:
         args.method,
         k=args.k,
         seed=args.seed,
+        second=second,
+        shortlist=args.rerank,
     )
     evaluations = base.evaluator.evaluate([result.beta, result.alpha])
     test = tuple(e.extra.get("test_accuracy", float("nan")) for e in evaluations)
     has_test = all("test_accuracy" in e.extra for e in evaluations)
-    print(format_result(result, describe_evaluator(env), source, (test[0], test[1]) if has_test else None))
+    print(format_result(result, evaluator, source, (test[0], test[1]) if has_test else None))
     if args.out:
         accuracies = (result.acc_beta, result.acc_alpha)
         print(f"wrote {render_diff(result.beta, result.alpha, args.out, accuracies)}")

@@ -15,6 +15,17 @@ import math
 import time
 from collections.abc import Callable
 
+LOGGERS = ("nat_env", "agents")
+"""The loggers that report long phases."""
+
+
+def show_progress(prefix: str = "") -> None:
+    """Show the long phases' lines (the :data:`LOGGERS` at INFO) on stderr, each after ``prefix``: what
+    ``nat`` does for every command and a benchmark's job process for its job."""
+    logging.basicConfig(format=f"{prefix}%(message)s")
+    for name in LOGGERS:
+        logging.getLogger(name).setLevel(logging.INFO)
+
 
 def duration(seconds: float) -> str:
     """A length of time in the largest unit that reads well: ``0.4 s``, ``42 s``, ``3.5 min``, ``2.1 h``."""

@@ -33,6 +33,7 @@ from pathlib import Path
 from typing import Any
 
 from nat_env.flags import positive_int
+from nat_env.progress import show_progress
 from nat_env.records import atomic_file
 
 BACKENDS = ("local", "ray")
@@ -82,9 +83,11 @@ class JobsFailed(RuntimeError):
 
 
 def call(module: str, name: str, argument: Any, threads: int) -> Any:
-    """Run ``module.name(argument)`` with ``threads`` torch threads: the body of every job."""
+    """Run ``module.name(argument)`` with ``threads`` torch threads, long phases shown on stderr: the body
+    of every job."""
     import torch
 
+    show_progress()
     torch.set_num_threads(threads)
     return getattr(importlib.import_module(module), name)(argument)
 

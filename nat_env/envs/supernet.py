@@ -48,6 +48,7 @@ from nat_env.genotypes import Genotype
 from nat_env.nb201.evaluator import TableEvaluator, input_codes, load_table
 from nat_env.nb201.table import ENV_VAR
 from nat_env.sampler import GenotypeSampler
+from nat_env.supernet.calibration import CalibratedEvaluator
 from nat_env.supernet.evaluator import SupernetEvaluator
 from nat_env.supernet.setup import SupernetSetup, SupernetSpec, build, make_spec
 from nat_env.transitions import IllegalPolicy
@@ -82,7 +83,9 @@ class SupernetEnv(TransformEnv):
     comes from, or that it is unavailable.
 
     ## Arguments
-    setup: the shared data and weights; evaluator: the reward's supernet evaluator on them; sampler,
+    setup: the shared data and weights (with the reward's calibration, if any); evaluator: the supernet
+    evaluator on them (the reward's, wrapped in a
+    :class:`~nat_env.supernet.calibration.CalibratedEvaluator` when the setup has a calibration); sampler,
     transitions, encoder, cost, on_illegal, render_mode: as :class:`TransformEnv`; truth: the ground
     truth for reports, or ``None``; truth_note: where the truth comes from, in words (``None`` leaves
     ``info["truth"]`` out); reward_seed: seeds a rotating window together with ``reset``'s seed.
@@ -107,10 +110,13 @@ class SupernetEnv(TransformEnv):
         on_illegal: IllegalPolicy = "keep",
         render_mode: str | None = None,
     ) -> None:
-        super().__init__(evaluator, sampler, transitions, encoder, cost, on_illegal, render_mode, truth=truth)
+        reward: Evaluator = evaluator
+        if setup.calibration is not None:
+            reward = CalibratedEvaluator(evaluator, setup.calibration)
+        super().__init__(reward, sampler, transitions, encoder, cost, on_illegal, render_mode, truth=truth)
         self.setup = setup
         self.supernet_evaluator = evaluator
-        """The reward's evaluator (the same object as ``evaluator``), typed."""
+        """The supernet's own evaluator (the reward's, unless the setup has a calibration that corrects it)."""
         self.truth_note = truth_note
         self.reward_seed = reward_seed
 

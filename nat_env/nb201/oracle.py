@@ -17,7 +17,7 @@ import numpy as np
 import numpy.typing as npt
 
 from nat_env import transitions as _transitions
-from nat_env.evaluation import Evaluator
+from nat_env.evaluation import Evaluation, Evaluator
 from nat_env.genotypes import Genotype
 from nat_env.nb201.cells import N_EDGES, NONE, codes_of, ops_of
 from nat_env.nb201.lookup import cell_tables
@@ -104,22 +104,22 @@ def random_policy(codes: npt.NDArray[np.int64], val: Array, test: Array, legal_o
     )
 
 
-def best_transformation(
+def ranked_transformations(
     genotype: Genotype, evaluator: Evaluator, transitions: Transitions, limit: int = 4096
-) -> tuple[Genotype, float]:
-    """The exhaustive best transformation of any genotype under any evaluator (validation accuracy).
+) -> list[tuple[Genotype, Evaluation]]:
+    """Every distinct legal transformation of a genotype (β included), best first by an evaluator.
 
-    Enumerates the legal actions (distinct transformed genotypes, β first, so that β wins ties) and
-    evaluates them in one call.
+    Enumerates the legal actions (distinct transformed genotypes, β first) and evaluates them in one call;
+    the sort is stable, so β comes first among equals and wins ties.
 
     Args:
         genotype: the input genotype β.
-        evaluator: scores every candidate (e.g. the table evaluator).
+        evaluator: scores every candidate (e.g. the table evaluator, or a supernet's).
         transitions: the legal rewrites.
         limit: refuse to enumerate more candidates than this.
 
-    Returns:
-        The best α (β itself among the candidates) and its validation accuracy.
+    Raises:
+        ValueError: for more than ``limit`` candidates.
     """
     mask = transitions.mask(genotype)
     choices: Sequence[Sequence[int]] = [np.flatnonzero(row).tolist() for row in mask]
@@ -129,5 +129,18 @@ def best_transformation(
     rewrites = (transitions.apply(genotype, np.array(a)) for a in itertools.product(*choices))
     candidates = list(dict.fromkeys([genotype, *rewrites]))  # β first: it wins ties
     evaluations = evaluator.evaluate(candidates)
-    best = int(np.argmax([e.accuracy for e in evaluations]))
-    return candidates[best], evaluations[best].accuracy
+    order = sorted(range(len(candidates)), key=lambda i: -evaluations[i].accuracy)
+    return [(candidates[i], evaluations[i]) for i in order]
+
+
+def best_transformation(
+    genotype: Genotype, evaluator: Evaluator, transitions: Transitions, limit: int = 4096
+) -> tuple[Genotype, float]:
+    """The exhaustive best transformation of any genotype under any evaluator (validation accuracy):
+    the first of :func:`ranked_transformations` (β wins ties).
+
+    Returns:
+        The best α (β itself among the candidates) and its validation accuracy.
+    """
+    alpha, evaluation = ranked_transformations(genotype, evaluator, transitions, limit)[0]
+    return alpha, evaluation.accuracy

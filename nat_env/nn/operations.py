@@ -196,6 +196,47 @@ class Pool2x2(nn.Module):
         return F.avg_pool2d(x, 2, stride=self.stride, ceil_mode=True, count_include_pad=False)
 
 
+class AvgPool(nn.Module):
+    """Average pooling over a ``kernel x kernel`` window, padded by ``kernel // 2``, counting only the
+    pixels inside the image (``nn.AvgPool2d(..., count_include_pad=False)``).
+
+    On a CPU it runs as a depthwise convolution with a kernel of ones, divided by each window's pixel
+    count: PyTorch's CPU ``avg_pool2d`` took 38 % of a NAS-Bench-201 supernet's scoring pass, and this
+    form is 4-9 times faster there (``benchmarks/README.md``, "Cheap enough to iterate"). Elsewhere it calls
+    ``avg_pool2d``. Both agree up to float rounding.
+
+    Args:
+        kernel: the window's side (odd).
+        stride: 1 or 2.
+    """
+
+    def __init__(self, kernel: int, stride: int) -> None:
+        super().__init__()
+        self.kernel, self.stride, self.padding = kernel, stride, kernel // 2
+        self._divisors: dict[tuple[int, int, torch.dtype], torch.Tensor] = {}
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """Pool ``x`` (``(N, C, H, W)``)."""
+        if x.device.type != "cpu" or x.dtype not in (torch.float32, torch.float64):
+            return F.avg_pool2d(x, self.kernel, self.stride, self.padding, count_include_pad=False)
+        channels = x.shape[1]
+        ones = x.new_ones(channels, 1, self.kernel, self.kernel)
+        sums = F.conv2d(x, ones, stride=self.stride, padding=self.padding, groups=channels)
+        return sums * self._inverse_counts(x.shape[2], x.shape[3], x.dtype)
+
+    def _inverse_counts(self, height: int, width: int, dtype: torch.dtype) -> torch.Tensor:
+        key = (height, width, dtype)
+        if key not in self._divisors:
+            ones = torch.ones(1, 1, height, width, dtype=dtype)
+            window = torch.ones(1, 1, self.kernel, self.kernel, dtype=dtype)
+            counts = F.conv2d(ones, window, stride=self.stride, padding=self.padding)
+            self._divisors[key] = 1.0 / counts
+        return self._divisors[key]
+
+    def extra_repr(self) -> str:
+        return f"kernel={self.kernel}, stride={self.stride}, padding={self.padding}"
+
+
 OpFactory = Callable[[int, int, bool], nn.Module]
 """``(channels, stride, affine) -> module``."""
 
@@ -206,7 +247,7 @@ def _pool(mode: str, kernel: int) -> OpFactory:
             return Pool2x2(mode, stride)
         if mode == "max":
             return nn.MaxPool2d(kernel, stride=stride, padding=kernel // 2)
-        return nn.AvgPool2d(kernel, stride=stride, padding=kernel // 2, count_include_pad=False)
+        return AvgPool(kernel, stride)
 
     return build
 

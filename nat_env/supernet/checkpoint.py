@@ -70,10 +70,8 @@ def save_checkpoint(
     atomic_save(lambda handle: torch.save(payload, handle), path)
 
 
-def _read(
-    path: str | os.PathLike[str], map_location: str | torch.device
-) -> tuple[dict[str, Any], dict[str, Any], dict[str, Any]]:
-    """The configuration, notes and weights of a checkpoint, loaded with ``weights_only=True``.
+def _payload(path: str | os.PathLike[str], map_location: str | torch.device) -> dict[str, Any]:
+    """A checkpoint's whole stored dictionary, loaded with ``weights_only=True``, checked for its weights.
 
     Raises:
         UnreadableCheckpoint: for any file :func:`save_checkpoint` did not write.
@@ -98,6 +96,19 @@ def _read(
         raise UnreadableCheckpoint(
             path, f"it holds a {type(payload).__name__} without weights and configuration"
         )
+    return payload
+
+
+def _read(
+    path: str | os.PathLike[str], map_location: str | torch.device
+) -> tuple[dict[str, Any], dict[str, Any], dict[str, Any]]:
+    """The configuration, notes and weights of a checkpoint, loaded with ``weights_only=True``.
+
+    Raises:
+        UnreadableCheckpoint: for any file :func:`save_checkpoint` did not write.
+        FileNotFoundError: when ``path`` holds no file.
+    """
+    payload = _payload(path, map_location)
     try:
         config, notes = json.loads(payload["config_json"]), json.loads(payload.get("notes_json", "{}"))
     except (KeyError, TypeError, ValueError) as error:
@@ -105,6 +116,37 @@ def _read(
     if not isinstance(config, dict) or not isinstance(notes, dict):
         raise UnreadableCheckpoint(path, "its configuration is no JSON object")
     return config, notes, payload["state_dict"]
+
+
+def read_calibrations(path: str | os.PathLike[str]) -> dict[str, dict[str, Any]]:
+    """The reward calibrations stored in a checkpoint, by the hash of their configuration (none in files
+    written without one).
+
+    Raises:
+        UnreadableCheckpoint: for any file :func:`save_checkpoint` did not write, or damaged calibrations.
+    """
+    text = _payload(path, "cpu").get("calibrations_json", "{}")
+    try:
+        found = json.loads(text)
+    except (TypeError, ValueError) as error:
+        raise UnreadableCheckpoint(path, f"its calibrations do not read: {error}") from error
+    if not isinstance(found, dict) or not all(isinstance(v, dict) for v in found.values()):
+        raise UnreadableCheckpoint(path, "its calibrations are no JSON object of records")
+    return found
+
+
+def store_calibration(path: str | os.PathLike[str], key: str, record: Mapping[str, Any]) -> None:
+    """Add a calibration record under ``key`` to a checkpoint, rewriting it atomically (weights, configuration
+    and other calibrations unchanged).
+
+    Raises:
+        UnreadableCheckpoint: for any file :func:`save_checkpoint` did not write.
+    """
+    payload = _payload(path, "cpu")
+    calibrations = read_calibrations(path)
+    calibrations[key] = plain(dict(record))
+    payload["calibrations_json"] = json.dumps(calibrations, sort_keys=True)
+    atomic_save(lambda handle: torch.save(payload, handle), path)
 
 
 def read_config(path: str | os.PathLike[str]) -> tuple[dict[str, Any], dict[str, Any]]:

@@ -23,8 +23,18 @@ import torch
 from nat_env import transitions as _transitions
 from nat_env.data import CifarData, ImageArrays, load_cifar10
 from nat_env.data.cifar import default_cache_dir
+from nat_env.progress import Phase
+from nat_env.sampler import GenotypeSampler
+from nat_env.supernet.calibration import Calibration, CalibrationConfig, calibrate
+from nat_env.supernet.checkpoint import (
+    CheckpointMismatch,
+    config_hash,
+    read_calibrations,
+    store_calibration,
+)
 from nat_env.supernet.evaluator import SupernetEvaluator, Window
 from nat_env.supernet.few_shot import FewShotEvaluator, pretrain_split
+from nat_env.supernet.finetune import FineTunedEvaluator
 from nat_env.supernet.model import Supernet, SupernetConfig
 from nat_env.supernet.options import FastOptions
 from nat_env.supernet.presets import PRESETS, Preset, get_preset
@@ -50,6 +60,7 @@ _TRAINING_FIELDS = tuple(
 )
 _PRESET_FIELDS = tuple(f.name for f in dataclasses.fields(Preset))
 _ONLINE_FIELDS = ("online_batches", "online_every")
+_CALIBRATION_FIELDS = tuple(f"calibration_{f.name}" for f in dataclasses.fields(CalibrationConfig))
 
 
 def resolve_device(device: str | torch.device) -> torch.device:
@@ -84,6 +95,8 @@ class SupernetSpec:
         cache_dir: decoded images and checkpoints.
         checkpoint: pre-trained weights to load instead of the cached warm-up (``nat pretrain``
             writes them); refused when written for another configuration, whatever its budget.
+        calibration: the reward's landmark calibration (:mod:`nat_env.supernet.calibration`); fitted
+            once per checkpoint and stored in it.
     """
 
     preset: Preset
@@ -100,6 +113,7 @@ class SupernetSpec:
     download: bool = True
     cache_dir: str = field(default_factory=lambda: str(default_cache_dir()))
     checkpoint: str | None = None
+    calibration: CalibrationConfig = field(default_factory=CalibrationConfig)
 
     def __post_init__(self) -> None:
         if self.space not in SPACES:
@@ -111,6 +125,11 @@ class SupernetSpec:
         if self.checkpoint is not None and (self.mode != "pretrained" or self.training.split_edge >= 0):
             raise ValueError(
                 "checkpoint= loads a one-shot supernet: it needs supernet_mode='pretrained' and no split_edge"
+            )
+        if self.calibration.enabled and (self.mode != "pretrained" or self.training.split_edge >= 0):
+            raise ValueError(
+                "calibration_landmarks calibrates a frozen one-shot supernet: it needs "
+                "supernet_mode='pretrained' and no split_edge"
             )
 
     @property
@@ -184,14 +203,17 @@ def make_spec(
         cache_dir: decoded images and checkpoints (``NAT_CACHE_DIR`` or ``~/.cache/nat-gym``).
         checkpoint: a supernet checkpoint to load (see :class:`SupernetSpec`).
         **overrides: any :class:`Preset` field, any :class:`TrainingConfig` field but ``batch_size``
-            (a preset field) and ``seed``, ``online_batches`` and ``online_every``.
+            (a preset field) and ``seed``, ``online_batches`` and ``online_every``, and any
+            :class:`~nat_env.supernet.calibration.CalibrationConfig` field prefixed ``calibration_``
+            (``calibration_landmarks=32``).
 
     Raises:
         ValueError: for an unknown option or override; the message lists the known ones.
     """
-    unknown = sorted(set(overrides) - set(_PRESET_FIELDS) - set(_TRAINING_FIELDS) - set(_ONLINE_FIELDS))
+    families = (*_PRESET_FIELDS, *_TRAINING_FIELDS, *_ONLINE_FIELDS, *_CALIBRATION_FIELDS)
+    unknown = sorted(set(overrides) - set(families))
     if unknown:
-        known = ", ".join((*_PRESET_FIELDS, *_TRAINING_FIELDS, *_ONLINE_FIELDS))
+        known = ", ".join(families)
         raise ValueError(f"unknown override(s) {', '.join(unknown)}; known: {known}")
     sizes = {k: v for k, v in overrides.items() if k in _PRESET_FIELDS}
     if warmup_steps is not None:
@@ -203,6 +225,9 @@ def make_spec(
     if space == "nb201":
         training.setdefault("sampler", sized.nb201_sampler)
     online = {k: v for k, v in overrides.items() if k in _ONLINE_FIELDS}
+    calibration = {
+        k.removeprefix("calibration_"): v for k, v in overrides.items() if k in _CALIBRATION_FIELDS
+    }
     resolved = resolve_device(device)
     if resolved.type == "cpu" and preset == "paper" and checkpoint is None:
         _warn_of_gpu_preset(preset, sized)
@@ -219,6 +244,7 @@ def make_spec(
         download=download,
         cache_dir=str(cache_dir if cache_dir is not None else default_cache_dir()),
         checkpoint=None if checkpoint is None else str(Path(checkpoint).expanduser().resolve()),
+        calibration=CalibrationConfig(**calibration),  # type: ignore[arg-type]
         **online,  # type: ignore[arg-type]
     )
 
@@ -235,6 +261,7 @@ class SupernetSetup:
         schedule: the online trainer's schedule (``online`` mode), else ``None``.
         checkpoint: the pre-trained (one-shot) checkpoint's path (``pretrained`` mode), else ``None``.
         parts: few-shot: the sub-supernets by op on ``spec.training.split_edge``, else ``None``.
+        calibration: the reward's fitted landmark calibration (``spec.calibration``), else ``None``.
     """
 
     spec: SupernetSpec
@@ -244,6 +271,7 @@ class SupernetSetup:
     schedule: OnlineSchedule | None
     checkpoint: Path | None
     parts: dict[str, Supernet] | None = None
+    calibration: Calibration | None = None
 
     remembering: dict[tuple[int, int], SupernetEvaluator] = field(default_factory=dict)
     """The fixed-window, memoizing evaluators of this setup by (reward images, chunk size)."""
@@ -269,6 +297,14 @@ class SupernetSetup:
         if self.parts is not None:
             return FewShotEvaluator(self.parts, self.spec.training.split_edge, self.data, **settings)
         return SupernetEvaluator(self.supernet, self.data, **settings)
+
+    def finetuned_evaluator(self, batches: int, lr: float = 0.01) -> FineTunedEvaluator:
+        """Scores genotypes fine-tuned alone from this setup's weights (:mod:`nat_env.supernet.finetune`),
+        on the reward's fixed window of the setup's seed."""
+        window = self.evaluator(self.spec.seed, window="fixed")
+        return FineTunedEvaluator(
+            self.supernet, self.data, window, batches, lr, self.spec.preset.batch_size, self.spec.seed
+        )
 
     def remembering_evaluator(self, preset: Preset | None = None) -> SupernetEvaluator:
         """The fixed-window evaluator that remembers every accuracy, one per setup and window size.
@@ -379,8 +415,101 @@ def build(spec: SupernetSpec) -> SupernetSetup:
         warm_up(trainer, steps)
         schedule = OnlineSchedule(trainer, spec.online_batches, spec.online_every)
     setup = SupernetSetup(spec, data, supernet, options, schedule, checkpoint, parts)
+    if spec.calibration.enabled:
+        setup.calibration = calibration_of(setup)
     _SETUPS[key] = setup
     return setup
+
+
+def calibration_key(spec: SupernetSpec) -> dict[str, Any]:
+    """What determines a calibration besides the weights: its settings, the reward's window and the cells."""
+    return {
+        "calibration": dataclasses.asdict(spec.calibration),
+        "reward_images": spec.preset.reward_images,
+        "eval_batch_size": spec.preset.eval_batch_size,
+        "seed": spec.seed,
+        "space": spec.space,
+        "vocabulary": spec.vocabulary,
+    }
+
+
+def calibration_of(setup: SupernetSetup) -> Calibration:
+    """The setup's reward calibration: read from its checkpoint, or fitted now and stored in it.
+
+    A checkpoint passed with ``checkpoint=`` is never rewritten: it must already hold a calibration for
+    these settings (``nat pretrain`` fits one when given ``calibration_landmarks``). A stored calibration
+    that does not read is fitted again in the cache's own checkpoint, refused in a given one.
+
+    Raises:
+        CheckpointMismatch: for a given checkpoint without a calibration of these settings (the message
+            names the settings it holds calibrations for) or with one that does not read.
+    """
+    spec = setup.spec
+    key = config_hash(calibration_key(spec))
+    given = spec.checkpoint is not None
+    stored = read_calibrations(setup.checkpoint).get(key) if setup.checkpoint is not None else None
+    if stored is not None:
+        try:
+            return Calibration.from_record(stored)
+        except ValueError as error:
+            if given:
+                raise CheckpointMismatch(f"checkpoint {setup.checkpoint}: {error}") from error
+            logger.warning("checkpoint %s: %s; fitting it again", setup.checkpoint, error)
+    elif given:
+        held = read_calibrations(spec.checkpoint).values()  # type: ignore[arg-type]
+        settings = [record.get("config") for record in held]
+        raise CheckpointMismatch(
+            f"checkpoint {spec.checkpoint} holds no reward calibration for {calibration_key(spec)} "
+            f"(it holds {len(settings)}: {settings}); fit one into it with `nat pretrain --out FILE` and "
+            f"the same calibration_* settings, or leave calibration_landmarks out"
+        )
+    return add_calibration(setup, spec.calibration)
+
+
+def add_calibration(setup: SupernetSetup, config: CalibrationConfig) -> Calibration:
+    """Fit a reward calibration of ``config`` on a setup's frozen supernet and store it in the setup's
+    checkpoint file, if it has one (``nat pretrain`` calibrates the checkpoint it writes this way).
+
+    Raises:
+        ValueError: for a disabled ``config`` or a supernet that is not frozen and one-shot.
+    """
+    spec = dataclasses.replace(setup.spec, calibration=config)  # validates the mode
+    if not config.enabled:
+        raise ValueError("a calibration needs calibration_landmarks >= 4")
+    found = fit_calibration(dataclasses.replace(setup, spec=spec))
+    if setup.checkpoint is not None:
+        store_calibration(setup.checkpoint, config_hash(calibration_key(spec)), found.to_record())
+    return found
+
+
+def fit_calibration(setup: SupernetSetup) -> Calibration:
+    """Fit the reward calibration of a setup's frozen supernet (:func:`~nat_env.supernet.calibration.calibrate`)."""
+    spec = setup.spec
+    config = spec.calibration
+    phase = Phase(logger, "reward calibration", config.landmarks, "landmark")
+    phase.start(
+        f": each landmark cell fine-tuned alone for {config.batches} batches from the supernet's weights, "
+        "then a correction per op count fitted on them"
+    )
+    window = setup.evaluator(spec.seed, window="fixed")
+    found = calibrate(
+        window,
+        setup.finetuned_evaluator(config.batches, config.lr),
+        # NAS-Bench-201: uniform over all 15,625 cells (none is one op in five); DARTS: the paper's sampler
+        GenotypeSampler(
+            space=spec.space,
+            n_nodes=spec.preset.n_nodes,
+            vocabulary=spec.vocabulary,
+            null_prob=0.2 if spec.space == "nb201" else 0.0,
+        ),
+        config,
+        spec.seed,
+        spec.space,
+        spec.vocabulary,
+        progress=phase,
+    )
+    logger.info("reward calibration: correction per edge (points) %s", found.op_values())
+    return found
 
 
 def clear_cache() -> None:

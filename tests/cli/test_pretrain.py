@@ -14,7 +14,13 @@ import torch
 
 import nat_env  # noqa: F401 - registers the env ids
 from nat_cli.main import main
-from nat_env.supernet.checkpoint import CheckpointMismatch, UnreadableCheckpoint, read_config
+from nat_env.supernet.calibration import Calibration
+from nat_env.supernet.checkpoint import (
+    CheckpointMismatch,
+    UnreadableCheckpoint,
+    read_calibrations,
+    read_config,
+)
 from nat_env.supernet.setup import clear_cache
 from tests.data.fake_cifar import write_image_tree
 
@@ -66,6 +72,29 @@ def test_a_checkpoint_of_another_configuration_is_refused(images: Path, tmp_path
         make("NAT-CIFAR10-v0", images, out, preset="cpu-small")
     with pytest.raises(CheckpointMismatch, match="training"):
         make("NAT-CIFAR10-v0", images, out, lr=0.5)
+
+
+def test_a_calibrated_checkpoint_round_trips_and_a_mismatching_one_is_refused(
+    images: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "supernet.pt"
+    calibration = ("calibration_landmarks=4", "calibration_batches=1")
+    env_id = "NAT-NB201-Supernet-CIFAR10-v0"
+    assert main(pretrain(images, out, "--env", env_id, "--overrides", *calibration)) == 0
+    assert "calibrated the reward on 4 landmarks" in capsys.readouterr().out
+    (stored,) = read_calibrations(out).values()
+    clear_cache()
+    env = make(env_id, images, out, calibration_landmarks=4, calibration_batches=1)
+    found = env.unwrapped.setup.calibration  # type: ignore[attr-defined]
+    assert found is not None
+    assert found == Calibration.from_record(stored)
+    clear_cache()
+    with pytest.raises(CheckpointMismatch, match="holds no reward calibration"):
+        make(env_id, images, out, calibration_landmarks=5, calibration_batches=1)
+    clear_cache()
+    with pytest.raises(CheckpointMismatch, match="holds no reward calibration"):
+        make(env_id, images, out, calibration_landmarks=4, calibration_batches=1, reward_images=32)
+    assert len(read_calibrations(out)) == 1
 
 
 def test_without_out_the_checkpoint_lands_where_the_env_cache_looks(images: Path, tmp_path: Path) -> None:

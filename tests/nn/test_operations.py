@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import pytest
 import torch
+import torch.nn.functional as F
 from torch import nn
 
 from nat_env import ops
 from nat_env.nn import OPERATIONS, FactorizedReduce, Zero, make_op
+from nat_env.nn.operations import AvgPool
 
 CHANNELS = 4
 
@@ -83,3 +85,22 @@ def test_separable_convolution_stacks_two_blocks() -> None:
     depthwise = [conv for conv in _convs("sep_conv_3x3", 2) if conv.groups == CHANNELS]
     assert [conv.stride for conv in depthwise] == [(2, 2), (1, 1)]
     assert _convs("dil_conv_5x5")[0].dilation == (2, 2)
+
+
+@pytest.mark.parametrize("kernel", [3, 5])
+@pytest.mark.parametrize("stride", [1, 2])
+@pytest.mark.parametrize("shape", [(4, 8, 16, 16), (3, 5, 7, 9), (2, 3, 1, 1)])
+def test_average_pooling_counts_only_pixels_inside_the_image(
+    kernel: int, stride: int, shape: tuple[int, ...]
+) -> None:
+    x = torch.randn(*shape, requires_grad=True)
+    expected = F.avg_pool2d(x, kernel, stride, kernel // 2, count_include_pad=False)
+    found = AvgPool(kernel, stride)(x)
+    assert found.shape == expected.shape
+    torch.testing.assert_close(found, expected)
+    found.sum().backward()
+    assert x.grad is not None
+    grad = x.grad.clone()
+    x.grad = None
+    expected.sum().backward()
+    torch.testing.assert_close(grad, x.grad)
