@@ -14,22 +14,28 @@ On CUDA the device time of kernels is grouped (launch-bound code shows many tiny
 
     python -m benchmarks.supernet_profile --preset tiny --device cpu \
         --out supernet_profile/tiny_cpu.json
+    python -m benchmarks.supernet_profile --preset cpu-small --space nb201 --device cpu --reward-images 256 \
+        --reference-pooling --rows-sweep "" --out supernet_profile/nb201_cpu_small.json
 """
 
 from __future__ import annotations
 
+import copy
 import time
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
 import torch
+from torch import nn
 from torch.profiler import ProfilerActivity, profile
 
 from benchmarks.common.report import markdown_table, write
 from benchmarks.common.supernet_timing import data_and_supernet, reward_calls
 from nat_env.data import CifarData
 from nat_env.flags import parse_dataclass
+from nat_env.nn.operations import AvgPool
 from nat_env.supernet.evaluator import SupernetEvaluator
 from nat_env.supernet.model import Supernet
 from nat_env.supernet.options import FastOptions
@@ -50,7 +56,12 @@ class Args:
     """Profiler configuration (recorded in the result file)."""
 
     preset: str = "tiny"
-    """Supernet and image sizes: ``tiny`` or ``paper``."""
+    """Supernet and image sizes: ``tiny``, ``cpu-small`` or ``paper``."""
+    space: str = field(default="darts", metadata={"choices": ("darts", "nb201")})
+    """Cell space of the supernet."""
+    reference_pooling: bool = False
+    """Also time and profile the plain path with PyTorch's avg_pool2d in place of the depthwise-convolution
+    average pooling (nat_env.nn.operations.AvgPool), side by side on the same pairs."""
     device: str = "auto"
     """``auto``, ``cpu`` or ``cuda``."""
     archive: str | None = None
@@ -137,7 +148,7 @@ def run(args: Args) -> dict[str, Any]:
     if args.threads:
         torch.set_num_threads(args.threads)
     device = resolve_device(args.device)
-    data, supernet = data_and_supernet(args.preset, str(device), args.seed, args.archive)
+    data, supernet = data_and_supernet(args.preset, str(device), args.seed, args.archive, args.space)
     batches = reward_calls(supernet.config, args.calls + 1, args.pairs, args.seed)
     results: dict[str, Any] = {"device": str(device)}
     for name, grouped in (("plain", False), ("grouped", True)):
@@ -146,7 +157,53 @@ def run(args: Args) -> dict[str, Any]:
         print(f"{name}: {results[name]['ms_per_pair']:.2f} ms per pair", flush=True)
     results["grouped_speedup_per_pair"] = results["plain"]["ms_per_pair"] / results["grouped"]["ms_per_pair"]
     results["rows_sweep"] = rows_sweep(supernet, data, batches, args)
+    if args.reference_pooling:
+        results["pooling"] = compare_pooling(supernet, data, batches, args)
     return results
+
+
+def with_reference_pooling(supernet: Supernet) -> Supernet:
+    """A copy of the supernet whose average pools are PyTorch's ``nn.AvgPool2d`` (the same function)."""
+    reference = copy.deepcopy(supernet)
+    for module in list(reference.modules()):
+        for name, child in module.named_children():
+            if isinstance(child, AvgPool):
+                pool = nn.AvgPool2d(child.kernel, child.stride, child.padding, count_include_pad=False)
+                setattr(module, name, pool)
+    return reference
+
+
+def compare_pooling(
+    supernet: Supernet, data: CifarData, batches: list[list[Any]], args: Args
+) -> dict[str, Any]:
+    """The plain path with each average pooling, alternated over ``rounds`` timed passes (wall time, then
+    the profiler's shares): the pooling's cost and what the depthwise convolution saves."""
+    reference = with_reference_pooling(supernet)
+    full = 2 * args.pairs * args.reward_images
+    walls: dict[str, list[float]] = {"depthwise convolution": [], "torch avg_pool2d": []}
+    for _ in range(3):
+        for name, net in (("depthwise convolution", supernet), ("torch avg_pool2d", reference)):
+            evaluator = make_evaluator(net, data, args, False, full)
+            evaluator.evaluate(batches[0][:2])
+            start = time.perf_counter()
+            for flat in batches[1:]:
+                for i in range(0, len(flat), 2):
+                    evaluator.evaluate(flat[i : i + 2])
+            walls[name].append(1e3 * (time.perf_counter() - start) / ((len(batches) - 1) * args.pairs))
+    profiled = {
+        name: profile_variant(make_evaluator(net, data, args, False, full), batches, False, args)
+        for name, net in (("depthwise convolution", supernet), ("torch avg_pool2d", reference))
+    }
+    found = {
+        "wall_ms_per_pair": walls,
+        "speedup_per_pair": float(
+            np.median(walls["torch avg_pool2d"]) / np.median(walls["depthwise convolution"])
+        ),
+        "pool_share": {name: p["share_by_kind"].get("pool", 0.0) for name, p in profiled.items()},
+        "profiles": profiled,
+    }
+    print(f"pooling: {found['speedup_per_pair']:.2f}x per pair; pool share {found['pool_share']}", flush=True)
+    return found
 
 
 def make_evaluator(
@@ -203,6 +260,15 @@ def summary(results: dict[str, Any]) -> str:
         for v in ("plain", "grouped")
     ]
     table = markdown_table(["variant", "ms per pair", "ops per call", *kinds], rows)
+    pooling = results.get("pooling")
+    if pooling:
+        table += "\n\n" + markdown_table(
+            ["plain path's average pooling", "median wall ms per pair", "pool share of profiled time"],
+            [
+                [name, f"{np.median(walls):.2f}", f"{100 * pooling['pool_share'][name]:.0f} %"]
+                for name, walls in pooling["wall_ms_per_pair"].items()
+            ],
+        )
     sweep = results.get("rows_sweep") or {}
     if not sweep:
         return table

@@ -31,9 +31,12 @@ def load_arrays(archive: str | None, seed: int) -> ImageArrays:
     )
 
 
-def data_and_supernet(preset: str, device: str, seed: int, archive: str | None) -> tuple[CifarData, Supernet]:
-    """The DARTS supernet of a preset, untrained, and its data, as the environment builds them."""
-    spec = make_spec(preset, device=device, seed=seed, archive=archive, download=False)
+def data_and_supernet(
+    preset: str, device: str, seed: int, archive: str | None, space: str = "darts"
+) -> tuple[CifarData, Supernet]:
+    """The supernet of a preset and cell space (DARTS or NAS-Bench-201), untrained, and its data, as the
+    environment builds them."""
+    spec = make_spec(preset, space=space, device=device, seed=seed, archive=archive, download=False)
     data = spec.load_data(load_arrays(archive, seed))
     return data, spec.new_supernet(data)
 

@@ -23,6 +23,7 @@ keeps what the supernet learned and gives each landmark weights of its own.
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
@@ -245,14 +246,27 @@ def calibrate(
     """
     start = time.perf_counter()
     landmarks = draw_landmarks(sampler, config.landmarks, seed)
-    raw = np.array([e.accuracy for e in window.evaluate(landmarks)])
+    raw = [e.accuracy for e in window.evaluate(landmarks)]
     target = []
     for i, genotype in enumerate(landmarks):
         target.append(finetuned.evaluate([genotype])[0].accuracy)
         if progress is not None:
             progress.advance(i + 1)
+    found = fitted(landmarks, raw, target, config, space, vocabulary)
+    return dataclasses.replace(found, seconds=time.perf_counter() - start)
+
+
+def fitted(
+    landmarks: Sequence[Genotype],
+    supernet_accuracy: Sequence[float],
+    target_accuracy: Sequence[float],
+    config: CalibrationConfig,
+    space: str,
+    vocabulary: str,
+) -> Calibration:
+    """The calibration fitted (:func:`fit`) on landmarks with their supernet and target accuracies."""
     counts = op_counts(landmarks, vocabulary)
-    a, v = fit(raw, counts, np.array(target), config.l2)
+    a, v = fit(np.asarray(supernet_accuracy), counts, np.asarray(target_accuracy), config.l2)
     return Calibration(
         config=config,
         vocabulary=vocabulary,
@@ -262,9 +276,8 @@ def calibrate(
         count_weights=tuple(float(x) for x in v),
         mean_counts=tuple(float(x) for x in counts.mean(axis=0)),
         landmarks=tuple(str(g) for g in landmarks),
-        supernet_accuracy=tuple(float(x) for x in raw),
-        target_accuracy=tuple(float(x) for x in target),
-        seconds=time.perf_counter() - start,
+        supernet_accuracy=tuple(float(x) for x in supernet_accuracy),
+        target_accuracy=tuple(float(x) for x in target_accuracy),
     )
 
 
