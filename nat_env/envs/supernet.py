@@ -264,7 +264,10 @@ def make_cifar10_env(
             configuration (preset, space, seed, data, training), whatever its budget.
         **overrides: any :class:`~nat_env.supernet.presets.Preset` field, any
             :class:`~nat_env.supernet.training.TrainingConfig` field but ``batch_size`` (use the preset
-            field), ``online_batches`` and ``online_every``.
+            field), ``online_batches`` and ``online_every``, and the reward's landmark calibration as
+            ``calibration_landmarks=K`` (with ``calibration_batches``, ``calibration_lr``,
+            ``calibration_l2``: :class:`~nat_env.supernet.calibration.CalibrationConfig`), fitted once and
+            stored in the supernet checkpoint.
 
     Raises:
         ValueError: for an unknown option or override.
