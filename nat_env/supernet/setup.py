@@ -126,6 +126,8 @@ class SupernetSpec:
             raise ValueError(
                 "checkpoint= loads a one-shot supernet: it needs supernet_mode='pretrained' and no split_edge"
             )
+        if self.training.average_last and self.mode != "pretrained":
+            raise ValueError("average_last averages a warm-up's weights: it needs supernet_mode='pretrained'")
         if self.calibration.enabled and (self.mode != "pretrained" or self.training.split_edge >= 0):
             raise ValueError(
                 "calibration_landmarks calibrates a frozen one-shot supernet: it needs "

@@ -31,6 +31,8 @@ import torch
 import torch.nn.functional as F
 
 from nat_env.data import CifarData
+from nat_env.genotypes import Genotype
+from nat_env.ops import kind
 from nat_env.progress import Phase
 from nat_env.records import load_cache
 from nat_env.supernet.checkpoint import (
@@ -80,6 +82,12 @@ class TrainingConfig:
             into one sub-supernet per op after the warm-up (:mod:`nat_env.supernet.few_shot`); -1 splits
             nothing.
         split_batches: few-shot: the batches each sub-supernet trains after the split.
+        average_last: the final fraction of the warm-up over which the weights are averaged (a uniform
+            running mean of every step's parameters, stochastic weight averaging); the supernet ends with
+            that average. 0 averages nothing (the last step's weights).
+        lr_by_size: the learning rate of a step is multiplied by ``1 + lr_by_size * c``, ``c`` the share of
+            the sampled genotypes' edges that carry a convolution (larger subnetworks converge more slowly
+            and are underrated early: issue 23); 0 leaves the schedule alone.
     """
 
     batch_size: int = 64
@@ -97,6 +105,8 @@ class TrainingConfig:
     sampler: str = "mixture"
     split_edge: int = -1
     split_batches: int = 0
+    average_last: float = 0.0
+    lr_by_size: float = 0.0
 
     def __post_init__(self) -> None:
         if (
@@ -111,6 +121,10 @@ class TrainingConfig:
             raise ValueError(f"archs_per_step must be positive, got {self.archs_per_step}")
         if self.lr_warmup_batches < 0:
             raise ValueError(f"lr_warmup_batches must be >= 0, got {self.lr_warmup_batches}")
+        if not 0.0 <= self.average_last <= 1.0 or self.lr_by_size < 0:
+            raise ValueError(
+                f"average_last must lie in [0, 1] and lr_by_size be >= 0, got {self.average_last}, {self.lr_by_size}"
+            )
         if self.lr_scaling not in ("linear", "sqrt", "none"):
             raise ValueError(f"unknown lr_scaling {self.lr_scaling!r}; use 'linear', 'sqrt' or 'none'")
 
@@ -182,6 +196,8 @@ class SupernetTrainer:
         self.steps_done = 0
         self.batches_done = 0
         self._pending = 0
+        self._average: dict[str, torch.Tensor] = {}
+        self._averaged = 0
         self._batches: Iterator[tuple[torch.Tensor, torch.Tensor]] = data.weights_batches(
             config.batch_size, self.generator, self.ranks.shard
         )
@@ -214,10 +230,12 @@ class SupernetTrainer:
         total = torch.zeros((), device=device)
         k = self.config.archs_per_step
         for _ in range(steps):
+            genotypes = [self.sampler.sample(self.rng) for _ in range(k)]
             lr = self.config.learning_rate(self.batches_done, self.total_steps)
+            if self.config.lr_by_size:
+                lr *= 1.0 + self.config.lr_by_size * float(np.mean([convolution_share(g) for g in genotypes]))
             for group in self.optimizer.param_groups:
                 group["lr"] = lr
-            genotypes = [self.sampler.sample(self.rng) for _ in range(k)]
             batches = [next(self._batches) for _ in range(k)]
             images = torch.cat([b[0] for b in batches]) if k > 1 else batches[0][0]
             labels = torch.cat([b[1] for b in batches]) if k > 1 else batches[0][1]
@@ -235,10 +253,42 @@ class SupernetTrainer:
             self.optimizer.step()
             self.steps_done += 1
             self.batches_done += k
+            self._accumulate()
             total += loss.detach()
             if self.options.sync_every_batch:
                 total.item()
         return float(total.item()) / steps
+
+    def _accumulate(self) -> None:
+        """Add this step's parameters to the running mean once the averaged part of the schedule began."""
+        start = (1.0 - self.config.average_last) * self.total_steps
+        if not self.config.average_last or self.batches_done <= start:
+            return
+        self._averaged += 1
+        with torch.no_grad():
+            for name, parameter in self.supernet.named_parameters():
+                if name not in self._average:
+                    self._average[name] = parameter.detach().clone()
+                else:
+                    self._average[name] += (parameter.detach() - self._average[name]) / self._averaged
+
+    def finish(self) -> int:
+        """End the warm-up: the supernet takes the averaged weights (``average_last``), if any were averaged.
+
+        Returns:
+            The number of steps averaged.
+        """
+        if self._averaged:
+            with torch.no_grad():
+                for name, parameter in self.supernet.named_parameters():
+                    parameter.copy_(self._average[name])
+        return self._averaged
+
+
+def convolution_share(genotype: Genotype) -> float:
+    """The share of a genotype's edges whose op is a convolution."""
+    ops = genotype.ops
+    return sum(kind(op) == "compute" and "conv" in op for op in ops) / max(len(ops), 1)
 
 
 class OnlineSchedule:
@@ -283,6 +333,9 @@ def training_signature(
         del training["sampler"]
     if config.split_edge == -1:  # and before few-shot splits
         del training["split_edge"], training["split_batches"]
+    for name in ("average_last", "lr_by_size"):  # and before weight averaging and size-scaled rates
+        if not training[name]:
+            del training[name]
     return {
         "supernet": supernet.config.to_dict(),
         "data": data.fingerprint,
@@ -346,7 +399,10 @@ def train_supernet(
     """
     ranks = ranks or Ranks()
     sampler = sampler or sampler_of(config, supernet.config)
-    return warm_up(SupernetTrainer(supernet, data, sampler, config, steps, options, ranks), steps)
+    trainer = SupernetTrainer(supernet, data, sampler, config, steps, options, ranks)
+    seconds = warm_up(trainer, steps)
+    trainer.finish()
+    return seconds
 
 
 def load_pretrained(
