@@ -393,6 +393,14 @@ def run(args: Args) -> dict[str, Any]:
                 results["rows"].append(
                     row(name, kind, variant, budget, gains, reference, args, list(args.supernet_seeds))
                 )
+                if name.startswith("rerank-") and "exhaustive" in group[0]["gains"]:  # the paired reference
+                    first = np.concatenate([np.stack(f["gains"]["exhaustive"]) for f in group])[
+                        :, : gains.shape[1]
+                    ]
+                    results["rows"].append(
+                        row(f"exhaustive (the {name} inputs)", "supernet", variant, budget, first, reference, args,
+                            list(args.supernet_seeds))
+                    )  # fmt: skip
             if len(memos.get((variant, budget), [])) > 1:
                 gains = exhaustive_gains(MeanOf(memos[(variant, budget)]), transitions, truth, inputs)
                 results["rows"].append(
