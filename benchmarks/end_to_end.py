@@ -535,13 +535,15 @@ def markdown(args: Any, results: dict[str, Any]) -> str:
 
 
 def plot(results: dict[str, Any], path: Path) -> None:
-    """Fraction of the oracle per row, with its interval."""
+    """Fraction of the oracle per row, with its interval (keep and random left out: 0 and far below)."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    rows = [r for r in results["rows"] if r["learner"] != "keep"]
+    rows = [
+        r for r in results["rows"] if r["learner"] not in ("keep", "random")
+    ]  # random: far below, in the table
     labels = [
         f"{r['learner']} ({r['reward']}{'' if r['variant'] in (None, 'base') else ', ' + r['variant']})"
         for r in rows
@@ -549,7 +551,7 @@ def plot(results: dict[str, Any], path: Path) -> None:
     y = [r["fraction_of_oracle_test"]["estimate"] for r in rows]
     low = [a - r["fraction_of_oracle_test"]["low"] for a, r in zip(y, rows, strict=True)]
     high = [r["fraction_of_oracle_test"]["high"] - a for a, r in zip(y, rows, strict=True)]
-    figure, axis = plt.subplots(figsize=(8, 0.45 * len(rows) + 1.2))
+    figure, axis = plt.subplots(figsize=(11, 0.45 * len(rows) + 1.2))
     axis.errorbar(y, range(len(rows)), xerr=[low, high], fmt="o", capsize=3)
     axis.set_yticks(range(len(rows)), labels, fontsize=7)
     axis.axvline(0, color="black", linewidth=0.5)
