@@ -228,10 +228,12 @@ class AvgPool(nn.Module):
     def _inverse_counts(self, height: int, width: int, dtype: torch.dtype) -> torch.Tensor:
         key = (height, width, dtype)
         if key not in self._divisors:
-            ones = torch.ones(1, 1, height, width, dtype=dtype)
-            window = torch.ones(1, 1, self.kernel, self.kernel, dtype=dtype)
-            counts = F.conv2d(ones, window, stride=self.stride, padding=self.padding)
-            self._divisors[key] = 1.0 / counts
+            # a normal tensor even when first built while scoring: training (online mode) reuses it
+            with torch.inference_mode(False):
+                ones = torch.ones(1, 1, height, width, dtype=dtype)
+                window = torch.ones(1, 1, self.kernel, self.kernel, dtype=dtype)
+                counts = F.conv2d(ones, window, stride=self.stride, padding=self.padding)
+                self._divisors[key] = 1.0 / counts
         return self._divisors[key]
 
     def extra_repr(self) -> str:

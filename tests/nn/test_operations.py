@@ -104,3 +104,13 @@ def test_average_pooling_counts_only_pixels_inside_the_image(
     x.grad = None
     expected.sum().backward()
     torch.testing.assert_close(grad, x.grad)
+
+
+def test_average_pooling_first_run_while_scoring_then_trains() -> None:
+    pool = AvgPool(3, 1)
+    x = torch.randn(2, 3, 8, 8)
+    with torch.inference_mode():
+        pool(x)
+    trained = torch.randn(2, 3, 8, 8, requires_grad=True)
+    pool(trained).sum().backward()
+    assert trained.grad is not None
