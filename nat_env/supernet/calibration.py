@@ -54,12 +54,15 @@ class CalibrationConfig:
         lr: the fine-tuning's initial learning rate (cosine to zero; SGD with the supernet's momentum and
             weight decay).
         l2: ridge penalty on the standardised op-count weights of the fit.
+        seed: seeds the landmark draw; ``None`` draws from the supernet's seed (another value draws
+            other landmarks for the same weights, to measure how much the fit depends on them).
     """
 
     landmarks: int = 0
     batches: int = 200
     lr: float = 0.01
     l2: float = 0.01
+    seed: int | None = None
 
     def __post_init__(self) -> None:
         if self.landmarks < 0 or self.batches < 1 or self.lr <= 0 or self.l2 < 0:
@@ -74,6 +77,11 @@ class CalibrationConfig:
     def enabled(self) -> bool:
         """Whether a calibration is fitted at all."""
         return self.landmarks > 0
+
+    def key(self) -> dict[str, Any]:
+        """The settings that determine a fit (``seed`` only where set, so records stored before it existed
+        keep their key)."""
+        return {k: v for k, v in asdict(self).items() if k != "seed" or v is not None}
 
 
 def feature_names(vocabulary: str, space: str) -> tuple[str, ...]:
@@ -240,12 +248,12 @@ def calibrate(
         finetuned: the landmarks' target (``config.batches`` batches at ``config.lr``, on ``window``'s images).
         sampler: draws landmark cells uniformly from the space.
         config: the calibration's settings.
-        seed: seeds the landmark draw.
+        seed: seeds the landmark draw where ``config.seed`` is ``None``.
         space, vocabulary: the supernet's cell space and op set.
         progress: a :class:`~nat_env.progress.Phase` advanced once per landmark, or ``None``.
     """
     start = time.perf_counter()
-    landmarks = draw_landmarks(sampler, config.landmarks, seed)
+    landmarks = draw_landmarks(sampler, config.landmarks, seed if config.seed is None else config.seed)
     raw = [e.accuracy for e in window.evaluate(landmarks)]
     target = []
     for i, genotype in enumerate(landmarks):

@@ -426,7 +426,7 @@ def build(spec: SupernetSpec) -> SupernetSetup:
 def calibration_key(spec: SupernetSpec) -> dict[str, Any]:
     """What determines a calibration besides the weights: its settings, the reward's window and the cells."""
     return {
-        "calibration": dataclasses.asdict(spec.calibration),
+        "calibration": spec.calibration.key(),
         "reward_images": spec.preset.reward_images,
         "eval_batch_size": spec.preset.eval_batch_size,
         "seed": spec.seed,

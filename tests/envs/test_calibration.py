@@ -142,11 +142,28 @@ def test_the_calibration_is_stored_in_the_checkpoint_and_read_back(
         assert torch.equal(tensor, first.supernet.state_dict()[name])
 
 
+def test_a_calibration_seed_draws_other_landmarks_and_is_stored_beside(archive: Path, cache: Path) -> None:
+    clear_cache()
+    first = tiny(archive, cache, **CALIBRATED).setup
+    clear_cache()
+    other = tiny(archive, cache, **CALIBRATED, calibration_seed=7).setup
+    assert first.calibration is not None and other.calibration is not None
+    assert other.calibration.config.seed == 7
+    assert other.calibration.landmarks != first.calibration.landmarks
+    assert other.checkpoint == first.checkpoint
+    assert len(read_calibrations(other.checkpoint)) == 2
+    # records stored before the seed existed keep their key: an unset seed is not part of it
+    assert "seed" not in CalibrationConfig(5).key()
+    assert CalibrationConfig(5, seed=7).key()["seed"] == 7
+    clear_cache()
+
+
 def test_a_given_checkpoint_without_this_calibration_is_refused(archive: Path, cache: Path) -> None:
     clear_cache()
     checkpoint = tiny(archive, cache, **CALIBRATED).setup.checkpoint
     assert checkpoint is not None
     given = {"checkpoint": str(checkpoint), "warmup_steps": None}
+    held = len(read_calibrations(checkpoint))
     clear_cache()
     loaded = tiny(archive, cache, **given, **CALIBRATED).setup
     assert loaded.calibration is not None
@@ -154,7 +171,7 @@ def test_a_given_checkpoint_without_this_calibration_is_refused(archive: Path, c
     clear_cache()
     with pytest.raises(CheckpointMismatch, match="holds no reward calibration"):
         tiny(archive, cache, **given, calibration_landmarks=6, calibration_batches=2)
-    assert len(read_calibrations(checkpoint)) == 1  # a given checkpoint is never rewritten
+    assert len(read_calibrations(checkpoint)) == held  # a given checkpoint is never rewritten
     clear_cache()
 
 
