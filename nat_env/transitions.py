@@ -26,51 +26,27 @@ from nat_env.genotypes import Genotype
 
 KEEP, SKIP, NULL = 0, 1, 2
 
-_NATPP_TARGETS: dict[str, tuple[str, ...]] = {
-    "conv_5x5": _ops.NATPP_OPS,
-    "conv_3x3": (
-        "conv_3x3",
-        "conv_1x1",
-        "sep_conv_3x3",
-        "dil_conv_3x3",
-        "max_pool_3x3",
-        "avg_pool_3x3",
-        "skip_connect",
-        "none",
-    ),
-    "conv_1x1": ("conv_1x1", "skip_connect", "none"),
-    "sep_conv_5x5": (
-        "sep_conv_5x5",
-        "sep_conv_3x3",
-        "dil_conv_5x5",
-        "dil_conv_3x3",
-        "max_pool_5x5",
-        "avg_pool_5x5",
-        "max_pool_3x3",
-        "avg_pool_3x3",
-        "skip_connect",
-        "none",
-    ),
-    "sep_conv_3x3": ("sep_conv_3x3", "dil_conv_3x3", "max_pool_3x3", "avg_pool_3x3", "skip_connect", "none"),
-    "dil_conv_5x5": (
-        "dil_conv_5x5",
-        "dil_conv_3x3",
-        "max_pool_5x5",
-        "avg_pool_5x5",
-        "max_pool_3x3",
-        "avg_pool_3x3",
-        "skip_connect",
-        "none",
-    ),
-    "dil_conv_3x3": ("dil_conv_3x3", "max_pool_3x3", "avg_pool_3x3", "skip_connect", "none"),
-    "max_pool_5x5": ("max_pool_5x5", "avg_pool_5x5", "max_pool_3x3", "avg_pool_3x3", "skip_connect", "none"),
-    "avg_pool_5x5": ("max_pool_5x5", "avg_pool_5x5", "max_pool_3x3", "avg_pool_3x3", "skip_connect", "none"),
-    "max_pool_3x3": ("max_pool_3x3", "avg_pool_3x3", "skip_connect", "none"),
-    "avg_pool_3x3": ("max_pool_3x3", "avg_pool_3x3", "skip_connect", "none"),
-    "skip_connect": ("skip_connect", "none"),
-    "none": ("skip_connect", "none"),
+_TYPE_RANK: dict[str, int] = {
+    family: rank for rank, family in enumerate(dict.fromkeys(_ops.OPS[op].family for op in _ops.NATPP_OPS))
 }
-"""NAT++'s table (docs/background.md, section 1): current op -> allowed resulting ops."""
+"""NAT++'s op types by cost, 0 the most expensive: conv, sep_conv, dil_conv, pool, skip, none (the order
+of :data:`nat_env.ops.NATPP_OPS`)."""
+
+
+def _natpp_legal(current: str, result: str) -> bool:
+    """NAT++'s two-level rule: an op may move to a type no more expensive with a kernel no larger; a null
+    edge may also become a skip connection (NAT's N -> S shortcut)."""
+    before, after = _ops.OPS[current], _ops.OPS[result]
+    if before.kind == "none" and after.kind == "skip":
+        return True
+    return _TYPE_RANK[after.family] >= _TYPE_RANK[before.family] and after.kernel <= before.kernel
+
+
+_NATPP_TARGETS: dict[str, tuple[str, ...]] = {
+    op: tuple(result for result in _ops.NATPP_OPS if _natpp_legal(op, result)) for op in _ops.NATPP_OPS
+}
+"""NAT++'s table (docs/background.md, section 1): current op -> allowed resulting ops, in
+:data:`nat_env.ops.NATPP_OPS` order. ``tests/test_transitions.py`` checks every row against the authors'."""
 
 Action = npt.NDArray[np.int64]
 Mask = npt.NDArray[np.bool_]

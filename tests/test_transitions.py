@@ -98,12 +98,32 @@ def test_nat_choices_are_distinct_states() -> None:
         assert legal == expected.get(ops.kind(op), {"skip_connect", "none"})
 
 
-def test_natpp_table_rows() -> None:
+AUTHORS_NATPP_TABLE = """
+conv_5x5: conv_5x5 conv_3x3 conv_1x1 sep_conv_5x5 sep_conv_3x3 dil_conv_5x5 dil_conv_3x3 max_pool_5x5 avg_pool_5x5 max_pool_3x3 avg_pool_3x3 skip_connect none
+conv_3x3: conv_3x3 conv_1x1 sep_conv_3x3 dil_conv_3x3 max_pool_3x3 avg_pool_3x3 skip_connect none
+conv_1x1: conv_1x1 skip_connect none
+sep_conv_5x5: sep_conv_5x5 sep_conv_3x3 dil_conv_5x5 dil_conv_3x3 max_pool_5x5 avg_pool_5x5 max_pool_3x3 avg_pool_3x3 skip_connect none
+sep_conv_3x3: sep_conv_3x3 dil_conv_3x3 max_pool_3x3 avg_pool_3x3 skip_connect none
+dil_conv_5x5: dil_conv_5x5 dil_conv_3x3 max_pool_5x5 avg_pool_5x5 max_pool_3x3 avg_pool_3x3 skip_connect none
+dil_conv_3x3: dil_conv_3x3 max_pool_3x3 avg_pool_3x3 skip_connect none
+max_pool_5x5: max_pool_5x5 avg_pool_5x5 max_pool_3x3 avg_pool_3x3 skip_connect none
+avg_pool_5x5: max_pool_5x5 avg_pool_5x5 max_pool_3x3 avg_pool_3x3 skip_connect none
+max_pool_3x3: max_pool_3x3 avg_pool_3x3 skip_connect none
+avg_pool_3x3: max_pool_3x3 avg_pool_3x3 skip_connect none
+skip_connect: skip_connect none
+none: skip_connect none
+"""
+"""The authors' NAT++ table (docs/background.md, section 1): current op, then its allowed results."""
+
+
+def test_natpp_rule_gives_the_authors_table() -> None:
+    rows = dict(line.split(": ") for line in AUTHORS_NATPP_TABLE.strip().splitlines())
+    assert list(rows) == list(ops.NATPP_OPS)
     beta = genotypes.get("DARTS_V2")
-    mask = NATPP.mask(beta)
-    sep3 = beta.ops.index("sep_conv_3x3")
-    allowed = {ops.NATPP_OPS[i] for i in np.flatnonzero(mask[sep3])}
-    assert allowed == {"sep_conv_3x3", "dil_conv_3x3", "max_pool_3x3", "avg_pool_3x3", "skip_connect", "none"}
+    for op, results in rows.items():
+        single = beta.with_ops([op] * len(beta.ops))
+        allowed = [ops.NATPP_OPS[i] for i in np.flatnonzero(NATPP.mask(single)[0])]
+        assert allowed == results.split(), op
 
 
 def test_natpp_rejects_ops_outside_its_table() -> None:
