@@ -43,7 +43,7 @@ from agents.evaluation import HELD_OUT_SEED, RERANK_BATCHES, held_out_inputs, sc
 from agents.zoo import LearnerSpec, make_learner
 from benchmarks.common import rank, report, stats
 from benchmarks.common.args import DataArgs, DerivedArgs, DeviceArgs
-from benchmarks.common.faithfulness import variant_overrides
+from benchmarks.common.faithfulness import supernet_overrides, variant_overrides
 from benchmarks.common.jobs import Job, JobsArgs, run_jobs
 from nat_env.envs.supernet import make_nb201_supernet_env, save_scores
 from nat_env.evaluation import Evaluation
@@ -190,6 +190,10 @@ def fill(env: gym.Env[Any, Any]) -> dict[str, float]:
     for begin in range(0, N_CELLS, 1024):
         evaluator.remembered([genotype_of_code(c) for c in range(begin, min(begin + 1024, N_CELLS))])
         save_scores(env)
+        print(
+            f"fill: {len(evaluator.memo)}/{N_CELLS} cells known ({time.perf_counter() - start:.0f} s)",
+            flush=True,
+        )
     return {"scored_now": len(evaluator.memo) - known, "score_s": time.perf_counter() - start}
 
 
@@ -270,7 +274,7 @@ DIAGNOSTIC = "exhaustive, op-count correction fitted on the table (diagnostic)"
 
 def supernet_env(args: Args, variant: str, budget: int, seed: int) -> gym.Env[Any, Any]:
     """A variant's supernet env of one seed and budget (warmed up, or loaded from the cache)."""
-    overrides = {"warmup_steps": budget, **variant_overrides(variant)}
+    overrides = {"warmup_steps": budget, **supernet_overrides(variant)}
     return make_nb201_supernet_env(
         preset=args.preset, device=args.device, reward_images=args.reward_images, seed=seed,
         archive=args.archive, table_path=args.table, download=False, **overrides,

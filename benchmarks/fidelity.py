@@ -32,7 +32,7 @@ import numpy as np
 
 from benchmarks.common import faithfulness, report
 from benchmarks.common.args import DataArgs, DerivedArgs, DeviceArgs
-from benchmarks.common.faithfulness import variant_overrides
+from benchmarks.common.faithfulness import supernet_overrides
 from benchmarks.common.jobs import Job, JobsArgs, run_jobs
 from nat_env.envs.supernet import make_nb201_supernet_env, save_scores
 from nat_env.flags import parse_dataclass
@@ -116,7 +116,7 @@ def proxy_scores(
         seed=args.seed,
         archive=args.archive,
         download=False,
-        **variant_overrides(variant),
+        **supernet_overrides(variant),
     )
     built = time.perf_counter()
     evaluator = env.supernet_evaluator

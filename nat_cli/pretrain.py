@@ -6,9 +6,10 @@ one supernet with DistributedDataParallel (gloo on CPU, NCCL on GPUs): the same 
 at each step, the preset's batch split evenly among them, rank 0 writing the checkpoint atomically.
 ``gym.make(ENV, preset=..., checkpoint=PATH)`` then loads it; without ``--out`` it goes where the
 environment's cache looks, so ``gym.make`` of the same configuration and ``warmup_steps`` equal to
-``--batches`` finds it without ``checkpoint``. With ``calibration_landmarks=K`` among the overrides, rank 0
-then fits the reward's landmark calibration (:mod:`nat_env.supernet.calibration`) and stores it in the
-checkpoint; an env made with ``checkpoint=`` and the same ``calibration_*`` settings uses it.
+``--batches`` finds it without ``checkpoint``. Where the env's reward is calibrated (the preset's
+``nb201_calibration``, or ``calibration_landmarks=K`` among the overrides), rank 0 then fits the reward's
+landmark calibration (:mod:`nat_env.supernet.calibration`) and stores it in the checkpoint; an env made
+with ``checkpoint=`` and the same ``calibration_*`` settings uses it (``calibration_landmarks=0``: none).
 
     torchrun --standalone --nproc_per_node 2 -m nat_cli pretrain --preset tiny --batches 20 --out F
 """
@@ -54,7 +55,8 @@ class PretrainArgs:
     archive: str | None = None
     """A .tar.gz or folder of class-named images; default NAT_CIFAR10_ARCHIVE."""
     overrides: dict[str, Any] = field(default_factory=dict)
-    """Preset or training fields, as gym.make takes them (batch_size=128 lr=0.02 sampler=unique)."""
+    """Preset, training or calibration fields, as gym.make takes them (batch_size=128 lr=0.02 sampler=unique
+    calibration_landmarks=0)."""
 
 
 ARGS = PretrainArgs

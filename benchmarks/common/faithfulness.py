@@ -33,6 +33,12 @@ Array = npt.NDArray[np.float64]
 Codes = npt.NDArray[np.int64]
 
 
+def supernet_overrides(variant: str) -> dict[str, Any]:
+    """The env overrides of a variant's supernet: the variant's own on top of no reward calibration (a
+    variant changes the supernet as trained, whatever calibration its preset fits by default)."""
+    return {"calibration_landmarks": 0, **variant_overrides(variant)}
+
+
 def variant_overrides(variant: str) -> dict[str, Any]:
     """The env overrides of a supernet training variant: ``base`` (none) or ``+``-joined ``field=value``
     parts, values read as JSON where they parse (``lr=0.025+sampler=unique``).

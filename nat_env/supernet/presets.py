@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
 from nat_env.presets import Presets
+from nat_env.supernet.calibration import CalibrationConfig
 
 
 @dataclass(frozen=True)
@@ -32,6 +33,9 @@ class Preset:
             rank NAS-Bench-201 cells positively against the table (``benchmarks/README.md``, "Supernet
             fidelity"); ``None`` where unmeasured. A shorter warm-up logs a warning: its rewards may rank
             cells inversely to their accuracy.
+        nb201_calibration: the reward calibration of a frozen NAS-Bench-201 supernet when no
+            ``calibration_*`` field is given (:mod:`nat_env.supernet.calibration`; ``benchmarks/README.md``,
+            "Remedies for the supernet's bias"). Fitted once per checkpoint and stored in it.
     """
 
     layers: int
@@ -49,6 +53,7 @@ class Preset:
     online_epochs: int
     nb201_sampler: str = "mixture"
     faithful_from: int | None = None
+    nb201_calibration: CalibrationConfig = field(default_factory=CalibrationConfig)
 
 
 PAPER = Preset(
@@ -66,6 +71,7 @@ PAPER = Preset(
     eval_batch_size=256,
     online_epochs=100,
     nb201_sampler="unique",
+    nb201_calibration=CalibrationConfig(landmarks=16, batches=600),
 )
 """The paper's supernet (for a GPU), and the base of the smaller presets."""
 
@@ -87,6 +93,7 @@ PRESETS: Presets[Preset] = Presets(
         ),
         "tiny": replace(
             PAPER,
+            nb201_calibration=CalibrationConfig(),
             layers=3,
             channels=8,
             nb201_layers=1,

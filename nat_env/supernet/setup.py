@@ -58,7 +58,8 @@ EVALUATOR_FIELDS = ("reward_images", "eval_batch_size")
 _TRAINING_FIELDS = tuple(
     f.name for f in dataclasses.fields(TrainingConfig) if f.name not in ("batch_size", "seed")
 )
-_PRESET_FIELDS = tuple(f.name for f in dataclasses.fields(Preset))
+_PRESET_FIELDS = tuple(f.name for f in dataclasses.fields(Preset) if f.name != "nb201_calibration")
+"""Preset fields a keyword overrides (the calibration's are ``calibration_*``)."""
 _ONLINE_FIELDS = ("online_batches", "online_every")
 _CALIBRATION_FIELDS = tuple(f"calibration_{f.name}" for f in dataclasses.fields(CalibrationConfig))
 
@@ -207,7 +208,9 @@ def make_spec(
         **overrides: any :class:`Preset` field, any :class:`TrainingConfig` field but ``batch_size``
             (a preset field) and ``seed``, ``online_batches`` and ``online_every``, and any
             :class:`~nat_env.supernet.calibration.CalibrationConfig` field prefixed ``calibration_``
-            (``calibration_landmarks=32``).
+            (``calibration_landmarks=32``). A frozen NAS-Bench-201 supernet takes its preset's
+            ``nb201_calibration`` for the calibration fields not given; ``calibration_landmarks=0``
+            rewards the supernet's accuracies uncorrected.
 
     Raises:
         ValueError: for an unknown option or override; the message lists the known ones.
@@ -226,10 +229,14 @@ def make_spec(
     training = {k: v for k, v in overrides.items() if k in _TRAINING_FIELDS}
     if space == "nb201":
         training.setdefault("sampler", sized.nb201_sampler)
+    trained = TrainingConfig(batch_size=sized.batch_size, seed=seed, **training)  # type: ignore[arg-type]
     online = {k: v for k, v in overrides.items() if k in _ONLINE_FIELDS}
     calibration = {
         k.removeprefix("calibration_"): v for k, v in overrides.items() if k in _CALIBRATION_FIELDS
     }
+    if space == "nb201" and supernet_mode == "pretrained" and trained.split_edge < 0:
+        calibration = dataclasses.asdict(sized.nb201_calibration) | calibration
+    configured = CalibrationConfig(**calibration)  # type: ignore[arg-type]
     resolved = resolve_device(device)
     if resolved.type == "cpu" and preset == "paper" and checkpoint is None:
         _warn_of_gpu_preset(preset, sized)
@@ -240,13 +247,13 @@ def make_spec(
         mode=supernet_mode,  # type: ignore[arg-type]
         seed=seed,
         device=str(resolved),
-        training=TrainingConfig(batch_size=sized.batch_size, seed=seed, **training),  # type: ignore[arg-type]
+        training=trained,
         data_root=data_root,
         archive=archive,
         download=download,
         cache_dir=str(cache_dir if cache_dir is not None else default_cache_dir()),
         checkpoint=None if checkpoint is None else str(Path(checkpoint).expanduser().resolve()),
-        calibration=CalibrationConfig(**calibration),  # type: ignore[arg-type]
+        calibration=configured if configured.enabled else CalibrationConfig(),  # off is one value
         **online,  # type: ignore[arg-type]
     )
 

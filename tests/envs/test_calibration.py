@@ -147,7 +147,8 @@ def test_a_calibration_seed_draws_other_landmarks_and_is_stored_beside(archive: 
     first = tiny(archive, cache, **CALIBRATED).setup
     clear_cache()
     other = tiny(archive, cache, **CALIBRATED, calibration_seed=7).setup
-    assert first.calibration is not None and other.calibration is not None
+    assert first.calibration is not None
+    assert other.calibration is not None
     assert other.calibration.config.seed == 7
     assert other.calibration.landmarks != first.calibration.landmarks
     assert other.checkpoint == first.checkpoint
@@ -214,3 +215,18 @@ def test_the_spec_records_the_calibration(archive: Path) -> None:
     spec = make_spec("tiny", space="nb201", device="cpu", archive=str(archive), **CALIBRATED)
     assert spec.calibration == CalibrationConfig(landmarks=5, batches=2)
     assert dataclasses.replace(spec, calibration=CalibrationConfig()).shared != spec.shared
+
+
+def test_a_frozen_nb201_supernet_takes_its_presets_calibration() -> None:
+    def calibration(preset: str, **kwargs: object) -> CalibrationConfig:
+        return make_spec(preset, device="cpu", **{"space": "nb201", **kwargs}).calibration  # type: ignore[arg-type]
+
+    for preset in ("cpu-small", "paper"):
+        assert calibration(preset) == CalibrationConfig(landmarks=16, batches=600)
+        assert calibration(preset, calibration_batches=200) == CalibrationConfig(landmarks=16, batches=200)
+        # off is one value, whatever else is given; nothing to calibrate online, split or on DARTS by default
+        assert calibration(preset, calibration_landmarks=0) == CalibrationConfig()
+        assert calibration(preset, supernet_mode="online") == CalibrationConfig()
+        assert calibration(preset, split_edge=0, split_batches=1) == CalibrationConfig()
+        assert calibration(preset, space="darts") == CalibrationConfig()
+    assert calibration("tiny") == CalibrationConfig()
