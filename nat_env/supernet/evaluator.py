@@ -162,9 +162,11 @@ class SupernetEvaluator:
         return [self.memo[k] for k in keys]
 
     def save_memo(self, path: str | Path) -> Path:
-        """Write the remembered accuracies (genotype text → accuracy) atomically as JSON."""
+        """Write the remembered accuracies (genotype text → accuracy) atomically as JSON, with those the
+        file holds already (another process scoring the same weights and window loses none of its own)."""
         if self.memo is None:
             raise RuntimeError("this evaluator does not memoize (memoize=False)")
+        self.load_memo(path)
         return write_json(path, {str(g): a for g, a in self.memo.items()})
 
     def load_memo(self, path: str | Path) -> int:

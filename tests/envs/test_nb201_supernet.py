@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import warnings
 from pathlib import Path
 
@@ -14,7 +15,7 @@ from stable_baselines3.common.env_checker import check_env as sb3_check_env
 import nat_env
 from nat_env.envs.supernet import SupernetEnv, make_nb201_supernet_env, save_scores
 from nat_env.nb201 import NB201Table, TableEvaluator
-from nat_env.nb201.cells import code_of
+from nat_env.nb201.cells import code_of, genotype_of_code
 from nat_env.records import CacheWarning
 from nat_env.supernet.setup import clear_cache
 from tests.envs.conftest import tiny_supernet_env
@@ -90,6 +91,22 @@ def test_remembered_scores_survive_the_process(archive: Path, cache: Path) -> No
     clear_cache()
     fresh = tiny(archive, cache, seed=2)
     assert fresh.supernet_evaluator.memo == remembered
+
+
+def test_saving_scores_keeps_those_another_process_saved(archive: Path, cache: Path) -> None:
+    env = tiny(archive, cache, seed=4)
+    evaluator = env.supernet_evaluator
+    mine, theirs, later = (genotype_of_code(c).pruned() for c in (100, 200, 300))
+    evaluator.remembered([mine])
+    path = save_scores(env)
+    assert path is not None
+    # another process on the same weights and window adds its cell to the file meanwhile
+    path.write_text(json.dumps({**json.loads(path.read_text()), str(theirs): 0.5}))
+    evaluator.remembered([later])
+    assert save_scores(env) == path
+    saved = json.loads(path.read_text())
+    assert set(saved) == {str(mine), str(theirs), str(later)}
+    assert saved[str(theirs)] == 0.5
 
 
 @pytest.mark.parametrize("damage", ['{"|nor_conv_3x3~0|+|none~0|none~1|+|skip', '["not", "a", "memo"]'])
