@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, replace
-from typing import Literal
+from typing import Any, Literal
 
 from nat_env.presets import Presets
 
@@ -148,7 +148,8 @@ DARTS = Protocol(
     purpose="the paper's CIFAR-10 protocol (DARTS' evaluation: 20 cells, 36 channels, 600 epochs)",
 )
 
-NB201 = Protocol(
+NB201 = replace(  # what both protocols share (cosine to 0, momentum 0.9, 32 px, all images) is DARTS'
+    DARTS,
     name="nb201",
     space="nb201",
     layers=5,
@@ -156,26 +157,27 @@ NB201 = Protocol(
     epochs=200,
     batch_size=256,
     learning_rate=0.1,
-    lr_min=0.0,
     cosine_per_step=True,
-    momentum=0.9,
     nesterov=True,
     weight_decay=5e-4,
     drop_path=0.0,
     auxiliary_weight=0.0,
     cutout=0,
     grad_clip=0.0,
-    image_size=32,
-    max_train_images=None,
-    max_test_images=None,
-    subset_seed=0,
-    eval_batch_size=500,
     purpose="NAS-Bench-201's CIFAR-10 protocol (3 stages of 5 cells, 16 channels, 200 epochs)",
 )
 
-_TINY_PURPOSE = (
-    "a CPU pipeline check of a few minutes (5,000 images of 16 px, 6 epochs): a pipeline check, not evidence"
-)
+_TINY: dict[str, Any] = {
+    "name": "tiny",
+    "channels": 8,
+    "epochs": 6,
+    "batch_size": 64,
+    "image_size": 16,
+    "max_train_images": 5000,
+    "purpose": "a CPU pipeline check of a few minutes (5,000 images of 16 px, 6 epochs): a pipeline check, "
+    "not evidence",
+}
+"""What the ``tiny`` protocol of either space changes (each also shrinks its own depth)."""
 
 PRESETS: dict[Space, Presets[Protocol]] = {
     "darts": Presets(
@@ -191,20 +193,7 @@ PRESETS: dict[Space, Presets[Protocol]] = {
                 purpose="a few GPU minutes (unmeasured): DARTS' protocol in its 8-cell, 16-channel search "
                 "network for 20 epochs",
             ),
-            "tiny": replace(
-                DARTS,
-                name="tiny",
-                layers=5,
-                channels=8,
-                epochs=6,
-                batch_size=64,
-                learning_rate=0.05,
-                drop_path=0.1,
-                cutout=8,
-                image_size=16,
-                max_train_images=5000,
-                purpose=_TINY_PURPOSE,
-            ),
+            "tiny": replace(DARTS, **_TINY, layers=5, learning_rate=0.05, drop_path=0.1, cutout=8),
         },
     ),
     "nb201": Presets(
@@ -218,17 +207,7 @@ PRESETS: dict[Space, Presets[Protocol]] = {
                 purpose="NAS-Bench-201's 12-epoch protocol (its cheap 'hp=12' fidelity), a few GPU minutes "
                 "(unmeasured)",
             ),
-            "tiny": replace(
-                NB201,
-                name="tiny",
-                layers=1,
-                channels=8,
-                epochs=6,
-                batch_size=64,
-                image_size=16,
-                max_train_images=5000,
-                purpose=_TINY_PURPOSE,
-            ),
+            "tiny": replace(NB201, **_TINY, layers=1),
         },
     ),
 }
