@@ -125,7 +125,12 @@ def read_calibrations(path: str | os.PathLike[str]) -> dict[str, dict[str, Any]]
     Raises:
         UnreadableCheckpoint: for any file :func:`save_checkpoint` did not write, or damaged calibrations.
     """
-    text = _payload(path, "cpu").get("calibrations_json", "{}")
+    return _calibrations(path, _payload(path, "cpu"))
+
+
+def _calibrations(path: str | os.PathLike[str], payload: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
+    """The calibration records of a loaded checkpoint payload (see :func:`read_calibrations`)."""
+    text = payload.get("calibrations_json", "{}")
     try:
         found = json.loads(text)
     except (TypeError, ValueError) as error:
@@ -143,7 +148,7 @@ def store_calibration(path: str | os.PathLike[str], key: str, record: Mapping[st
         UnreadableCheckpoint: for any file :func:`save_checkpoint` did not write.
     """
     payload = _payload(path, "cpu")
-    calibrations = read_calibrations(path)
+    calibrations = _calibrations(path, payload)
     calibrations[key] = plain(dict(record))
     payload["calibrations_json"] = json.dumps(calibrations, sort_keys=True)
     atomic_save(lambda handle: torch.save(payload, handle), path)
