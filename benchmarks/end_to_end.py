@@ -27,6 +27,7 @@ fidelity benchmark's 256-cell sample, of its own accuracies and of the (calibrat
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
@@ -49,10 +50,11 @@ from nat_env.envs.supernet import make_nb201_supernet_env, save_scores
 from nat_env.evaluation import Evaluation
 from nat_env.flags import parse_dataclass
 from nat_env.genotypes import Genotype
+from nat_env.genotypes import parse as parse_genotype
 from nat_env.nb201 import NB201Table, TableEvaluator
 from nat_env.nb201.cells import N_CELLS, genotype_of_code
 from nat_env.nb201.oracle import ranked_transformations
-from nat_env.supernet.calibration import CalibratedEvaluator, CalibrationConfig, fitted
+from nat_env.supernet.calibration import CalibratedEvaluator, Calibration, CalibrationConfig, fitted
 from nat_env.supernet.setup import clear_cache
 
 REFERENCES = ("exhaustive", "random", "keep")
@@ -300,6 +302,31 @@ def table_fitted(env: gym.Env[Any, Any], truth: TableEvaluator, inputs: list[Gen
     return exhaustive_gains(corrected, base.transitions, truth, inputs)  # type: ignore[attr-defined]
 
 
+POOLED = "exhaustive, calibration fitted on the landmarks of every calibrated variant (pooled)"
+"""The row of a calibration with more landmarks, fitted on those the calibrated variants of one supernet
+drew and fine-tuned (the same fine-tuning budget): what a larger ``calibration_landmarks`` would give."""
+
+
+def pooled_gains(
+    env: gym.Env[Any, Any], calibrations: list[Calibration], truth: TableEvaluator, inputs: list[Genotype]
+) -> tuple[np.ndarray, int]:
+    """Test gains of the exhaustive best rewrite by a calibration fitted on the distinct landmarks of
+    ``calibrations`` (all of one supernet), and how many landmarks that is."""
+    accuracy: dict[str, tuple[float, float]] = {}
+    for calibration in calibrations:
+        pairs = zip(calibration.supernet_accuracy, calibration.target_accuracy, strict=True)
+        accuracy.update(zip(calibration.landmarks, pairs, strict=True))
+    base = env.unwrapped
+    spec = base.setup.spec  # type: ignore[attr-defined]
+    config = dataclasses.replace(calibrations[0].config, landmarks=len(accuracy), seed=None)
+    found = fitted(
+        [parse_genotype(text) for text in accuracy], [a for a, _ in accuracy.values()], [t for _, t in accuracy.values()],
+        config, spec.space, spec.vocabulary,
+    )  # fmt: skip
+    corrected = CalibratedEvaluator(base.supernet_evaluator, found)  # type: ignore[attr-defined]
+    return exhaustive_gains(corrected, base.transitions, truth, inputs), len(accuracy)  # type: ignore[attr-defined]
+
+
 ENSEMBLE = "exhaustive, mean accuracy of the supernet seeds (ensemble)"
 """The row of a remedy that trains several supernets and averages their accuracies."""
 
@@ -366,6 +393,7 @@ def run(args: Args) -> dict[str, Any]:
         "runs": [],
     }
     memos: dict[tuple[str, int], list[dict[Genotype, float]]] = {}
+    calibrations: dict[tuple[int, int, int, float], list[Calibration]] = {}
     transitions = None
     for task, found in zip(work, outcomes, strict=True):
         if task.variant is not None and "calibration_landmarks" not in variant_overrides(task.variant):
@@ -374,6 +402,12 @@ def run(args: Args) -> dict[str, Any]:
             memo = env.unwrapped.supernet_evaluator.memo  # type: ignore[attr-defined]
             memos.setdefault((task.variant, task.budget), []).append(dict(memo))
             transitions = env.unwrapped.transitions  # type: ignore[attr-defined]
+            clear_cache()
+        elif task.variant is not None:
+            env = supernet_env(args, task.variant, task.budget, task.supernet_seed)
+            calibration = env.unwrapped.setup.calibration  # type: ignore[attr-defined]
+            key = (task.budget, task.supernet_seed, calibration.config.batches, calibration.config.lr)
+            calibrations.setdefault(key, []).append(calibration)
             clear_cache()
         results["runs"].append(
             {"variant": task.variant, "budget": task.budget, "supernet_seed": task.supernet_seed}
@@ -410,8 +444,36 @@ def run(args: Args) -> dict[str, Any]:
                 results["rows"].append(
                     row(ENSEMBLE, "supernet", variant, budget, gains, oracle, args, list(args.supernet_seeds))
                 )
+    results["rows"] += pooled_rows(args, calibrations, truth, inputs, oracle)
     print(f"wrote {save(args, results)}", flush=True)
     return results
+
+
+def pooled_rows(
+    args: Args,
+    calibrations: dict[tuple[int, int, int, float], list[Calibration]],
+    truth: TableEvaluator,
+    inputs: list[Genotype],
+    oracle: np.ndarray,
+) -> list[dict[str, Any]]:
+    """The :data:`POOLED` row of every warm-up and fine-tuning budget that several calibrated variants share
+    on every supernet seed."""
+    rows = []
+    for budget, batches, lr in sorted({(b, n, lr) for b, _, n, lr in calibrations}):
+        groups = [calibrations.get((budget, seed, batches, lr), []) for seed in args.supernet_seeds]
+        if min(len(g) for g in groups) < 2:
+            continue
+        gains, counts = [], []
+        for seed, group in zip(args.supernet_seeds, groups, strict=True):
+            found, count = pooled_gains(supernet_env(args, "base", budget, seed), group, truth, inputs)
+            gains.append(found)
+            counts.append(count)
+            clear_cache()
+        name = f"{POOLED}, {batches} batches, {min(counts)}-{max(counts)} landmarks"
+        rows.append(
+            row(name, "supernet", None, budget, np.stack(gains), oracle, args, list(args.supernet_seeds))
+        )
+    return rows
 
 
 def save(args: Args, results: dict[str, Any]) -> Path:
@@ -430,7 +492,8 @@ def parse(argv: list[str] | None = None) -> Args:
         args.preset, args.budgets, args.reward_images, args.seeds = "tiny", (4,), 64, (0,)
         args.total_timesteps, args.n_eval, args.k, args.n_boot, args.fill_all = 64, 8, 2, 50, False
         args.supernet_seeds, args.rerank, args.rerank_inputs, args.rerank_batches = (0, 1), (2,), 2, 2
-        args.variants = ("base", "calibration_landmarks=4+calibration_batches=2")
+        calibrated = "calibration_landmarks=4+calibration_batches=2"
+        args.variants = ("base", calibrated, f"{calibrated}+calibration_seed=9")  # two to pool
         args.out = args.out.replace(".json", "_smoke.json")
     return args
 
