@@ -302,7 +302,7 @@ def table_fitted(env: gym.Env[Any, Any], truth: TableEvaluator, inputs: list[Gen
     return exhaustive_gains(corrected, base.transitions, truth, inputs)  # type: ignore[attr-defined]
 
 
-POOLED = "exhaustive, calibration fitted on the landmarks of every calibrated variant (pooled)"
+POOLED = "exhaustive, calibration on the pooled landmarks"
 """The row of a calibration with more landmarks, fitted on those the calibrated variants of one supernet
 drew and fine-tuned (the same fine-tuning budget): what a larger ``calibration_landmarks`` would give."""
 
@@ -544,11 +544,14 @@ def markdown(args: Any, results: dict[str, Any]) -> str:
         f"{', '.join(map(str, args.supernet_seeds))})",
         "",
         f"{args.learner} trained for {args.total_timesteps:,} episodes per seed (learner seeds "
-        f"{', '.join(map(str, args.seeds))} per supernet) on NAT-NB201-Supernet-CIFAR10-v0 rewards "
-        f"({args.reward_images} fixed validation images) of each remedy, and on exact table rewards "
-        f"(NAT-NB201-CIFAR10-v0, the ceiling). {args.n_eval} held-out input cells (seed {args.eval_seed}); "
-        f"Maximum: the argmax per edge; Sampling: the best of {args.k} samples by the env's reward; "
-        "exhaustive: the best legal rewrite by the env's reward; rerank-K: the reward's top K rewrites "
+        f"{', '.join(map(str, args.seeds))} per supernet) on exact table rewards (NAT-NB201-CIFAR10-v0, the "
+        "ceiling) and on the NAT-NB201-Supernet-CIFAR10-v0 rewards "
+        f"({args.reward_images} fixed validation images) of the remedies "
+        f"{', '.join(args.learner_variants) or '(none here)'}. {args.n_eval} held-out input cells (seed "
+        f"{args.eval_seed}); Maximum: the argmax per edge; Sampling: the best of {args.k} samples by the env's "
+        "reward; exhaustive: the best legal rewrite by the env's reward (each remedy's reward: "
+        "calibration_seed draws other landmarks; pooled: a calibration fitted on the distinct landmarks of "
+        "all calibrated remedies of one supernet); rerank-K: the reward's top K rewrites "
         f"re-ranked by fine-tuning each alone for {args.rerank_batches} batches from the supernet's weights "
         f"(on the first {args.rerank_inputs} inputs). Scored by the table's 200-epoch test gain over β as a "
         f"fraction of the oracle's ({results['oracle_mean_test_gain']:+.2f} points on all inputs: the best "

@@ -222,8 +222,8 @@ def test_a_frozen_nb201_supernet_takes_its_presets_calibration() -> None:
         return make_spec(preset, device="cpu", **{"space": "nb201", **kwargs}).calibration  # type: ignore[arg-type]
 
     for preset in ("cpu-small", "paper"):
-        assert calibration(preset) == CalibrationConfig(landmarks=16, batches=600)
-        assert calibration(preset, calibration_batches=200) == CalibrationConfig(landmarks=16, batches=200)
+        assert calibration(preset) == CalibrationConfig(landmarks=32, batches=600)
+        assert calibration(preset, calibration_batches=200) == CalibrationConfig(landmarks=32, batches=200)
         # off is one value, whatever else is given; nothing to calibrate online, split or on DARTS by default
         assert calibration(preset, calibration_landmarks=0) == CalibrationConfig()
         assert calibration(preset, supernet_mode="online") == CalibrationConfig()
