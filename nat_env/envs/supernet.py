@@ -24,13 +24,14 @@ Measured fidelity of the NAS-Bench-201 supernet per preset (``benchmarks/README.
 
 * ``cpu-small`` (defaults: the ``unique`` training distribution, 20,000 warm-up batches, 2,048 reward
   images): Kendall τ +0.458 [+0.396, +0.519] against the table over 256 uniform cells; the reward has the
-  true sign on 0.861 [0.825, 0.893] of the (β, α) pairs whose true gain is at least one point; its best
-  rewrite of an input keeps 0.345 [0.039, 0.539] of the oracle's test gain over three supernet seeds and 200
-  inputs (``benchmarks/README.md``, "Remedies for the supernet's bias, over supernet seeds"). With the landmark
-  calibration ``calibration_landmarks=16, calibration_batches=600`` (about 6.5 minutes per supernet on a CPU
-  core, stored in its checkpoint) it keeps 0.748 [0.632, 0.823]; with 200 batches per landmark, 0.272. The
-  calibration is off by default until a second measurement confirms it.
-* ``paper``: unmeasured (needs a GPU).
+  true sign on 0.861 [0.825, 0.893] of the (β, α) pairs whose true gain is at least one point. The reward is
+  calibrated by default (``Preset.nb201_calibration``: 32 landmark cells fine-tuned 600 batches each from the
+  shared weights, then a correction per op count; fitted once per checkpoint, 10-15 minutes on one CPU
+  core, and stored in it): its best rewrite of an input keeps 0.721 [0.546, 0.826] and 0.547 [0.106, 0.868]
+  of the oracle's test gain over two landmark draws (three supernet seeds, 200 inputs each), against 0.345
+  [0.039, 0.539] uncalibrated (``calibration_landmarks=0``); ``benchmarks/README.md``, "The calibration
+  against K and the landmark draw".
+* ``paper``: unmeasured (needs a GPU); it calibrates with the same settings.
 * ``tiny``: for tests only; its rewards carry no signal.
 """
 
@@ -271,8 +272,10 @@ def make_cifar10_env(
             :class:`~nat_env.supernet.training.TrainingConfig` field but ``batch_size`` (use the preset
             field), ``online_batches`` and ``online_every``, and the reward's landmark calibration as
             ``calibration_landmarks=K`` (with ``calibration_batches``, ``calibration_lr``,
-            ``calibration_l2``: :class:`~nat_env.supernet.calibration.CalibrationConfig`), fitted once and
-            stored in the supernet checkpoint.
+            ``calibration_l2``, ``calibration_seed``: :class:`~nat_env.supernet.calibration.CalibrationConfig`),
+            fitted once and stored in the supernet checkpoint; a frozen NAS-Bench-201 supernet takes its
+            preset's (``cpu-small`` and ``paper``: 32 landmarks, 600 batches) for the fields not given, and
+            ``calibration_landmarks=0`` rewards its accuracies uncorrected.
 
     Raises:
         ValueError: for an unknown option or override.

@@ -35,7 +35,7 @@ class Preset:
             cells inversely to their accuracy.
         nb201_calibration: the reward calibration of a frozen NAS-Bench-201 supernet when no
             ``calibration_*`` field is given (:mod:`nat_env.supernet.calibration`; ``benchmarks/README.md``,
-            "Remedies for the supernet's bias"). Fitted once per checkpoint and stored in it.
+            "The calibration against K and the landmark draw"). Fitted once per checkpoint and stored in it.
     """
 
     layers: int
