@@ -415,7 +415,7 @@ def run(args: Args) -> dict[str, Any]:
         "runs": [],
     }
     memos: dict[tuple[str, int], list[dict[Genotype, float]]] = {}
-    calibrations: dict[tuple[int, int, int, float], list[Calibration]] = {}
+    calibrations: dict[PoolKey, list[Calibration]] = {}
     transitions = None
     for task, found in zip(work, outcomes, strict=True):
         if task.variant is not None and "calibration_landmarks" not in variant_overrides(task.variant):
@@ -433,7 +433,8 @@ def run(args: Args) -> dict[str, Any]:
                     calibration.landmarks, calibration.supernet_accuracy, calibration.target_accuracy, truth
                 )
             )
-            key = (task.budget, task.supernet_seed, calibration.config.batches, calibration.config.lr)
+            config = calibration.config
+            key = (task.budget, task.supernet_seed, config.batches, config.lr, config.fit, config.l2)
             calibrations.setdefault(key, []).append(calibration)
             clear_cache()
         results["runs"].append(
@@ -476,18 +477,22 @@ def run(args: Args) -> dict[str, Any]:
     return results
 
 
+PoolKey = tuple[int, int, int, float, str, float]
+"""Calibrations pooled together: warm-up budget, supernet seed, fine-tuning batches and lr, fit and l2."""
+
+
 def pooled_rows(
     args: Args,
-    calibrations: dict[tuple[int, int, int, float], list[Calibration]],
+    calibrations: dict[PoolKey, list[Calibration]],
     truth: TableEvaluator,
     inputs: list[Genotype],
     oracle: np.ndarray,
 ) -> list[dict[str, Any]]:
-    """The :data:`POOLED` row of every warm-up and fine-tuning budget that several calibrated variants share
-    on every supernet seed."""
+    """The :data:`POOLED` row of every warm-up and fine-tuning budget and fit that several calibrated
+    variants share on every supernet seed."""
     rows = []
-    for budget, batches, lr in sorted({(b, n, lr) for b, _, n, lr in calibrations}):
-        groups = [calibrations.get((budget, seed, batches, lr), []) for seed in args.supernet_seeds]
+    for budget, batches, lr, how, l2 in sorted({(b, n, lr, f, l2) for b, _, n, lr, f, l2 in calibrations}):
+        groups = [calibrations.get((budget, seed, batches, lr, how, l2), []) for seed in args.supernet_seeds]
         if min(len(g) for g in groups) < 2:
             continue
         gains, pools = [], []
@@ -497,7 +502,8 @@ def pooled_rows(
             pools.append(pool)
             clear_cache()
         counts = [p["landmarks"] for p in pools]
-        name = f"{POOLED}, {batches} batches, {min(counts)}-{max(counts)} landmarks"
+        fitted_as = "" if how == "pairwise" else f", {how} fit (l2 {l2:g})"
+        name = f"{POOLED}, {batches} batches{fitted_as}, {min(counts)}-{max(counts)} landmarks"
         found_row = row(
             name, "supernet", None, budget, np.stack(gains), oracle, args, list(args.supernet_seeds)
         )

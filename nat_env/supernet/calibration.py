@@ -8,11 +8,11 @@ never hard-coded, and never fitted on the NAS-Bench-201 table (the truth the ben
 Data flow: ``K`` landmark cells drawn uniformly from the space (:func:`draw_landmarks`, seeded) → each
 trained on its own, starting from the supernet's weights (:class:`~nat_env.supernet.finetune.FineTunedEvaluator`:
 ``batches`` SGD steps on the weights split, then its accuracy on the reward's fixed window: validation
-data only) → a
-pairwise logistic fit (:func:`fit`) of which landmark is better from the supernet's accuracy and the
-cell's op counts (:func:`op_counts`) → :class:`Calibration`: the correction in accuracy units,
-``acc + (counts - mean landmark counts) · v / a`` → :class:`CalibratedEvaluator`, the reward's
-evaluator. The fit is stored inside the supernet checkpoint (:mod:`nat_env.supernet.checkpoint`), keyed
+data only) → a fit of the correction from the cell's op counts (:func:`op_counts`): ``offset``, a ridge
+regression of the target minus the supernet's accuracy (:func:`fit_offset`), or ``pairwise``, a logistic
+model of which landmark is better from the supernet's accuracy and the counts (:func:`fit`) →
+:class:`Calibration`: the correction in accuracy units, ``acc + (counts - mean landmark counts) · v / a``
+(``a = 1`` for ``offset``) → :class:`CalibratedEvaluator`, the reward's evaluator. The fit is stored inside the supernet checkpoint (:mod:`nat_env.supernet.checkpoint`), keyed
 by its configuration, and refused when loaded for another one.
 
 Why fine-tuning and not training from scratch: trained from scratch for 3 epochs, the same small network
@@ -43,6 +43,9 @@ from nat_env.supernet.finetune import FineTunedEvaluator
 
 Array = npt.NDArray[np.float64]
 
+FITS = ("pairwise", "offset")
+"""The ways a correction is fitted on the landmarks (:attr:`CalibrationConfig.fit`)."""
+
 
 @dataclass(frozen=True)
 class CalibrationConfig:
@@ -53,9 +56,15 @@ class CalibrationConfig:
         batches: fine-tuning batches per landmark (of the preset's batch size).
         lr: the fine-tuning's initial learning rate (cosine to zero; SGD with the supernet's momentum and
             weight decay).
-        l2: ridge penalty on the standardised op-count weights of the fit.
+        l2: ridge penalty of the fit: on the standardised op-count weights of ``pairwise``, on the
+            weights themselves (squared counts) of ``offset``.
         seed: seeds the landmark draw; ``None`` draws from the supernet's seed (another value draws
             other landmarks for the same weights, to measure how much the fit depends on them).
+        fit: ``pairwise`` (:func:`fit`: the supernet's accuracy weighted by the fit, so a noisy target
+            that makes that weight small inflates the correction) or ``offset`` (:func:`fit_offset`: the
+            supernet's accuracy keeps weight 1, only the offsets per op are fitted; steadier from one
+            landmark draw to the next: ``benchmarks/README.md``, "The calibration against K and the
+            landmark draw").
     """
 
     landmarks: int = 0
@@ -63,8 +72,11 @@ class CalibrationConfig:
     lr: float = 0.01
     l2: float = 0.01
     seed: int | None = None
+    fit: str = "pairwise"
 
     def __post_init__(self) -> None:
+        if self.fit not in FITS:
+            raise ValueError(f"calibration fit must be one of {FITS}, got {self.fit!r}")
         if self.landmarks < 0 or self.batches < 1 or self.lr <= 0 or self.l2 < 0:
             raise ValueError(
                 "calibration needs landmarks >= 0, batches >= 1, lr > 0 and l2 >= 0, got "
@@ -79,9 +91,14 @@ class CalibrationConfig:
         return self.landmarks > 0
 
     def key(self) -> dict[str, Any]:
-        """The settings that determine a fit (``seed`` only where set, so records stored before it existed
-        keep their key)."""
-        return {k: v for k, v in asdict(self).items() if k != "seed" or v is not None}
+        """The settings that determine a fit (``seed`` only where set and ``fit`` only where not
+        ``pairwise``, so records stored before they existed keep their key)."""
+        unkeyed = {"seed": None, "fit": "pairwise"}
+        return {k: v for k, v in asdict(self).items() if k not in unkeyed or v != unkeyed[k]}
+
+    def same_landmarks(self, other: CalibrationConfig) -> bool:
+        """Whether ``other`` draws and fine-tunes the same landmarks (it may fit them another way)."""
+        return dataclasses.replace(other, fit=self.fit, l2=self.l2) == self
 
 
 def feature_names(vocabulary: str, space: str) -> tuple[str, ...]:
@@ -160,6 +177,20 @@ def fit(accuracy: Array, counts: Array, target: Array, l2: float) -> tuple[float
         optimizer.step(closure)  # type: ignore[no-untyped-call]
     a = float(log_a.detach().exp()) / scale[0]
     return a, v.detach().numpy() / scale[1:]
+
+
+def fit_offset(accuracy: Array, counts: Array, target: Array, l2: float) -> tuple[float, Array]:
+    """Weights ``(1, v)``: ``target - accuracy ≈ c + counts · v``, ridge regression with penalty ``l2`` on
+    ``v`` (the intercept ``c`` unpenalised and dropped: a shift of every cell changes no ranking).
+
+    Shapes:
+        ``accuracy``, ``target``: ``(K,)``; ``counts``: ``(K, F)``.
+    """
+    centred = counts - counts.mean(axis=0)
+    residual = target - accuracy
+    gram = centred.T @ centred + l2 * np.eye(counts.shape[1])
+    v = np.linalg.lstsq(gram, centred.T @ (residual - residual.mean()), rcond=None)[0]
+    return 1.0, v
 
 
 @dataclass(frozen=True)
@@ -274,7 +305,8 @@ def fitted(
 ) -> Calibration:
     """The calibration fitted (:func:`fit`) on landmarks with their supernet and target accuracies."""
     counts = op_counts(landmarks, vocabulary)
-    a, v = fit(np.asarray(supernet_accuracy), counts, np.asarray(target_accuracy), config.l2)
+    fitter = fit_offset if config.fit == "offset" else fit
+    a, v = fitter(np.asarray(supernet_accuracy), counts, np.asarray(target_accuracy), config.l2)
     return Calibration(
         config=config,
         vocabulary=vocabulary,
@@ -287,6 +319,18 @@ def fitted(
         supernet_accuracy=tuple(float(x) for x in supernet_accuracy),
         target_accuracy=tuple(float(x) for x in target_accuracy),
     )
+
+
+def refitted(calibration: Calibration, config: CalibrationConfig) -> Calibration:
+    """``calibration``'s landmarks fitted again as ``config`` fits (which must draw and fine-tune the same
+    landmarks: :meth:`CalibrationConfig.same_landmarks`); no landmark is trained again."""
+    if not config.same_landmarks(calibration.config):
+        raise ValueError(f"calibration {calibration.config} has other landmarks than {config}")
+    found = fitted(
+        [parse(text) for text in calibration.landmarks], calibration.supernet_accuracy,
+        calibration.target_accuracy, config, calibration.space, calibration.vocabulary,
+    )  # fmt: skip
+    return dataclasses.replace(found, seconds=calibration.seconds)
 
 
 class CalibratedEvaluator:

@@ -71,7 +71,7 @@ PAPER = Preset(
     eval_batch_size=256,
     online_epochs=100,
     nb201_sampler="unique",
-    nb201_calibration=CalibrationConfig(landmarks=32, batches=600),
+    nb201_calibration=CalibrationConfig(landmarks=32, batches=600, l2=1.0, fit="offset"),
 )
 """The paper's supernet (for a GPU), and the base of the smaller presets."""
 

@@ -25,7 +25,7 @@ from nat_env.data import CifarData, ImageArrays, load_cifar10
 from nat_env.data.cifar import default_cache_dir
 from nat_env.progress import Phase
 from nat_env.sampler import GenotypeSampler
-from nat_env.supernet.calibration import Calibration, CalibrationConfig, calibrate
+from nat_env.supernet.calibration import Calibration, CalibrationConfig, calibrate, refitted
 from nat_env.supernet.checkpoint import (
     CheckpointMismatch,
     config_hash,
@@ -446,8 +446,11 @@ def calibration_of(setup: SupernetSetup) -> Calibration:
     """The setup's reward calibration: read from its checkpoint, or fitted now and stored in it.
 
     A checkpoint passed with ``checkpoint=`` is never rewritten: it must already hold a calibration for
-    these settings (``nat pretrain`` fits one when given ``calibration_landmarks``). A stored calibration
-    that does not read is fitted again in the cache's own checkpoint, refused in a given one.
+    these settings (``nat pretrain`` fits one when given ``calibration_landmarks``), or one of the same
+    landmarks fitted another way (``calibration_fit``, ``calibration_l2``), which is fitted again in memory.
+    The cache's own checkpoint stores what is fitted; its landmarks are only fine-tuned where no stored
+    calibration holds them. A stored calibration that does not read is fitted again in the cache's own
+    checkpoint, refused in a given one.
 
     Raises:
         CheckpointMismatch: for a given checkpoint without a calibration of these settings (the message
@@ -456,7 +459,12 @@ def calibration_of(setup: SupernetSetup) -> Calibration:
     spec = setup.spec
     key = config_hash(calibration_key(spec))
     given = spec.checkpoint is not None
-    stored = read_calibrations(setup.checkpoint).get(key) if setup.checkpoint is not None else None
+    records = read_calibrations(setup.checkpoint) if setup.checkpoint is not None else {}
+    stored = records.get(key)
+    if stored is None and (found := same_landmarks(spec, records)) is not None:
+        if not given and setup.checkpoint is not None:
+            store_calibration(setup.checkpoint, key, found.to_record())
+        return found
     if stored is not None:
         try:
             return Calibration.from_record(stored)
@@ -465,14 +473,30 @@ def calibration_of(setup: SupernetSetup) -> Calibration:
                 raise CheckpointMismatch(f"checkpoint {setup.checkpoint}: {error}") from error
             logger.warning("checkpoint %s: %s; fitting it again", setup.checkpoint, error)
     elif given:
-        held = read_calibrations(spec.checkpoint).values()  # type: ignore[arg-type]
-        settings = [record.get("config") for record in held]
+        settings = [record.get("config") for record in records.values()]
         raise CheckpointMismatch(
             f"checkpoint {spec.checkpoint} holds no reward calibration for {calibration_key(spec)} "
             f"(it holds {len(settings)}: {settings}); fit one into it with `nat pretrain --out FILE` and "
             f"the same calibration_* settings, or leave calibration_landmarks out"
         )
     return add_calibration(setup, spec.calibration)
+
+
+def same_landmarks(spec: SupernetSpec, records: dict[str, dict[str, Any]]) -> Calibration | None:
+    """``spec``'s calibration fitted on the landmarks of a stored record that drew and fine-tuned the same
+    ones on the same window (it fitted them another way), or ``None``; records that do not read are
+    skipped."""
+    for key, record in records.items():
+        try:
+            stored = Calibration.from_record(record)
+        except ValueError:
+            continue
+        same_window = (
+            config_hash(calibration_key(dataclasses.replace(spec, calibration=stored.config))) == key
+        )
+        if same_window and spec.calibration.same_landmarks(stored.config):
+            return refitted(stored, spec.calibration)
+    return None
 
 
 def add_calibration(setup: SupernetSetup, config: CalibrationConfig) -> Calibration:

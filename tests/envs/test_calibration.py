@@ -20,7 +20,9 @@ from nat_env.supernet.calibration import (
     CalibrationConfig,
     feature_names,
     fit,
+    fit_offset,
     op_counts,
+    refitted,
 )
 from nat_env.supernet.checkpoint import CheckpointMismatch, read_calibrations, store_calibration
 from nat_env.supernet.setup import build, clear_cache, make_spec
@@ -64,8 +66,23 @@ def test_the_fit_recovers_a_bias_per_op() -> None:
     assert np.corrcoef(corrected, true)[0, 1] > np.corrcoef(supernet, true)[0, 1] + 0.2
 
 
-def test_a_record_round_trips_and_a_damaged_one_is_refused() -> None:
-    calibration = Calibration(
+def test_the_offset_fit_recovers_a_bias_per_op_at_the_supernets_own_scale() -> None:
+    rng = np.random.default_rng(0)
+    counts = rng.integers(0, 4, size=(60, 3)).astype(float)
+    supernet = rng.normal(0.55, 0.05, 60)
+    # fine-tuning adds 4 points to every cell, 3 more per edge of the second op and 2 less per third
+    target = supernet + 0.04 + counts @ np.array([0.0, 0.03, -0.02]) + rng.normal(0, 0.002, 60)
+    a, v = fit_offset(supernet, counts, target, l2=0.0)
+    assert a == 1.0
+    np.testing.assert_allclose(v, [0.0, 0.03, -0.02], atol=0.002)
+    # the ridge penalty shrinks the offsets towards none
+    _, shrunk = fit_offset(supernet, counts, target, l2=1e4)
+    assert np.abs(shrunk).max() < 0.5 * np.abs(v).max()
+
+
+def a_calibration() -> Calibration:
+    """A hand-written NAS-Bench-201 calibration of one landmark."""
+    return Calibration(
         config=CalibrationConfig(landmarks=4),
         vocabulary="nb201",
         space="nb201",
@@ -77,6 +94,35 @@ def test_a_record_round_trips_and_a_damaged_one_is_refused() -> None:
         supernet_accuracy=(0.5,),
         target_accuracy=(0.6,),
     )
+
+
+def test_a_fit_of_the_same_landmarks_another_way_trains_nothing_again() -> None:
+    pairwise = dataclasses.replace(
+        a_calibration(),
+        config=CalibrationConfig(landmarks=4, batches=3),
+        landmarks=tuple(str(genotype_of_code(c)) for c in (7, 100, 2000, 9000)),
+        supernet_accuracy=(0.5, 0.4, 0.6, 0.55),
+        target_accuracy=(0.6, 0.5, 0.62, 0.7),
+        seconds=12.0,
+    )
+    offset = CalibrationConfig(landmarks=4, batches=3, fit="offset", l2=1.0)
+    found = refitted(pairwise, offset)
+    assert found.config == offset
+    assert found.accuracy_weight == 1.0
+    assert (found.landmarks, found.target_accuracy, found.seconds) == (
+        pairwise.landmarks, pairwise.target_accuracy, 12.0,
+    )  # fmt: skip
+    with pytest.raises(ValueError, match="other landmarks"):
+        refitted(pairwise, CalibrationConfig(landmarks=4, batches=4, fit="offset"))
+    with pytest.raises(ValueError, match="fit must be one of"):
+        CalibrationConfig(landmarks=4, fit="table")
+    # records stored before the fit existed were fitted pairwise and keep their key
+    assert "fit" not in CalibrationConfig(4).key()
+    assert offset.key()["fit"] == "offset"
+
+
+def test_a_record_round_trips_and_a_damaged_one_is_refused() -> None:
+    calibration = a_calibration()
     assert Calibration.from_record(calibration.to_record()) == calibration
     record = calibration.to_record()
     with pytest.raises(ValueError, match="does not read"):
@@ -118,7 +164,16 @@ def test_a_calibrated_env_rewards_the_corrected_accuracies(archive: Path, cache:
     assert reward == pytest.approx(raw[1].accuracy + offsets[1] - raw[0].accuracy - offsets[0])
 
 
-def test_the_calibration_is_stored_in_the_checkpoint_and_read_back(
+def forbid_fine_tuning(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Make any landmark fine-tuning (a calibration fitted from scratch) fail the test."""
+
+    def no_fit(setup: object) -> Calibration:
+        raise AssertionError("landmarks were fine-tuned where a stored calibration holds them")
+
+    monkeypatch.setattr(supernet_setup, "fit_calibration", no_fit)
+
+
+def test_the_calibration_is_stored_in_the_checkpoint_read_back_and_refitted_another_way(
     archive: Path, cache: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     clear_cache()
@@ -126,11 +181,7 @@ def test_the_calibration_is_stored_in_the_checkpoint_and_read_back(
     assert first.checkpoint is not None
     assert len(read_calibrations(first.checkpoint)) >= 1
     clear_cache()
-
-    def no_fit(setup: object) -> Calibration:
-        raise AssertionError("a stored calibration was fitted again")
-
-    monkeypatch.setattr(supernet_setup, "fit_calibration", no_fit)
+    forbid_fine_tuning(monkeypatch)
     again = tiny(archive, cache, **CALIBRATED).setup
     assert again.calibration == first.calibration
     # the weights are the same file's: an uncalibrated env of that configuration loads them unchanged
@@ -141,10 +192,32 @@ def test_the_calibration_is_stored_in_the_checkpoint_and_read_back(
     for name, tensor in plain.supernet.state_dict().items():
         assert torch.equal(tensor, first.supernet.state_dict()[name])
 
+    # another fit of the same landmarks fine-tunes nothing: it is refitted from the stored ones
+    clear_cache()
+    assert first.calibration is not None
+    held = len(read_calibrations(first.checkpoint))
+    offset = {**CALIBRATED, "calibration_fit": "offset", "calibration_l2": 1.0}
+    again = tiny(archive, cache, **offset).setup
+    assert again.calibration is not None
+    assert again.calibration.config.fit == "offset"
+    assert again.calibration.landmarks == first.calibration.landmarks
+    assert again.calibration.target_accuracy == first.calibration.target_accuracy
+    assert len(read_calibrations(first.checkpoint)) == held + 1  # stored beside the first
+    clear_cache()
+    # a given checkpoint is refitted in memory, never rewritten
+    given = {"checkpoint": str(first.checkpoint), "warmup_steps": None}
+    loaded = tiny(archive, cache, **given, **{**offset, "calibration_l2": 0.5}).setup
+    assert loaded.calibration is not None
+    assert loaded.calibration.config.l2 == 0.5
+    assert len(read_calibrations(first.checkpoint)) == held + 1
+    clear_cache()
+
 
 def test_a_calibration_seed_draws_other_landmarks_and_is_stored_beside(archive: Path, cache: Path) -> None:
     clear_cache()
     first = tiny(archive, cache, **CALIBRATED).setup
+    assert first.checkpoint is not None
+    held = len(read_calibrations(first.checkpoint))
     clear_cache()
     other = tiny(archive, cache, **CALIBRATED, calibration_seed=7).setup
     assert first.calibration is not None
@@ -152,7 +225,7 @@ def test_a_calibration_seed_draws_other_landmarks_and_is_stored_beside(archive: 
     assert other.calibration.config.seed == 7
     assert other.calibration.landmarks != first.calibration.landmarks
     assert other.checkpoint == first.checkpoint
-    assert len(read_calibrations(other.checkpoint)) == 2
+    assert len(read_calibrations(other.checkpoint)) == held + 1
     # records stored before the seed existed keep their key: an unset seed is not part of it
     assert "seed" not in CalibrationConfig(5).key()
     assert CalibrationConfig(5, seed=7).key()["seed"] == 7
@@ -222,8 +295,9 @@ def test_a_frozen_nb201_supernet_takes_its_presets_calibration() -> None:
         return make_spec(preset, device="cpu", **{"space": "nb201", **kwargs}).calibration  # type: ignore[arg-type]
 
     for preset in ("cpu-small", "paper"):
-        assert calibration(preset) == CalibrationConfig(landmarks=32, batches=600)
-        assert calibration(preset, calibration_batches=200) == CalibrationConfig(landmarks=32, batches=200)
+        default = CalibrationConfig(landmarks=32, batches=600, l2=1.0, fit="offset")
+        assert calibration(preset) == default
+        assert calibration(preset, calibration_batches=200) == dataclasses.replace(default, batches=200)
         # off is one value, whatever else is given; nothing to calibrate online, split or on DARTS by default
         assert calibration(preset, calibration_landmarks=0) == CalibrationConfig()
         assert calibration(preset, supernet_mode="online") == CalibrationConfig()
