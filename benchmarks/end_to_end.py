@@ -52,9 +52,16 @@ from nat_env.flags import parse_dataclass
 from nat_env.genotypes import Genotype
 from nat_env.genotypes import parse as parse_genotype
 from nat_env.nb201 import NB201Table, TableEvaluator
-from nat_env.nb201.cells import N_CELLS, code_of, genotype_of_code
+from nat_env.nb201.cells import N_CELLS, N_EDGES, code_of, genotype_of_code
 from nat_env.nb201.oracle import ranked_transformations
-from nat_env.supernet.calibration import CalibratedEvaluator, Calibration, CalibrationConfig, fitted
+from nat_env.supernet.calibration import (
+    CalibratedEvaluator,
+    Calibration,
+    CalibrationConfig,
+    feature_names,
+    fitted,
+    op_counts,
+)
 from nat_env.supernet.setup import clear_cache
 
 REFERENCES = ("exhaustive", "random", "keep")
@@ -350,7 +357,8 @@ def pooled_gains(
 
 
 ENSEMBLE = "exhaustive, mean accuracy of the supernet seeds (ensemble)"
-"""The row of a remedy that trains several supernets and averages their accuracies."""
+"""The row of a remedy that trains several supernets and averages their accuracies (each corrected by its own
+calibration, where the remedy calibrates)."""
 
 
 class MeanOf:
@@ -364,11 +372,28 @@ class MeanOf:
         return [Evaluation(float(np.mean([memo[k] for memo in self.memos]))) for k in keys]
 
 
+def best_rewrites(evaluator: Any, transitions: Any, inputs: list[Genotype]) -> list[Genotype]:
+    """Each input's best legal rewrite by ``evaluator`` (the exhaustive row's pick)."""
+    return [ranked_transformations(beta, evaluator, transitions)[0][0] for beta in inputs]
+
+
+def picked_ops(evaluator: Any, transitions: Any, inputs: list[Genotype]) -> dict[str, float]:
+    """Live edges per op of the exhaustive best rewrites by ``evaluator``, mean over ``inputs`` (``none``:
+    the edges removed or cut off): which ops a reward keeps, beside the oracle's."""
+    counts = op_counts(best_rewrites(evaluator, transitions, inputs), "nb201")
+    live = {op: float(x) for op, x in zip(PICKED_OPS[1:], counts.mean(axis=0), strict=True)}
+    return {"none": float(N_EDGES - counts.sum(axis=1).mean()), **live}
+
+
+PICKED_OPS = ("none", *(name.removeprefix("cell:") for name in feature_names("nb201", "nb201")))
+"""The columns of :func:`picked_ops` (NAS-Bench-201's ops, in its spelling)."""
+
+
 def exhaustive_gains(
     evaluator: Any, transitions: Any, truth: TableEvaluator, inputs: list[Genotype]
 ) -> np.ndarray:
     """Test gains of each input's best legal rewrite by ``evaluator``."""
-    alphas = [ranked_transformations(beta, evaluator, transitions)[0][0] for beta in inputs]
+    alphas = best_rewrites(evaluator, transitions, inputs)
     true = truth.evaluate([g for pair in zip(inputs, alphas, strict=True) for g in pair])
     pairs = zip(true[::2], true[1::2], strict=True)
     return 100 * np.array([a.extra["test_accuracy"] - b.extra["test_accuracy"] for b, a in pairs])
@@ -417,9 +442,14 @@ def run(args: Args) -> dict[str, Any]:
     memos: dict[tuple[str, int], list[dict[Genotype, float]]] = {}
     calibrations: dict[PoolKey, list[Calibration]] = {}
     transitions = None
-    for task, found in zip(work, outcomes, strict=True):
+    for i, (task, found) in enumerate(zip(work, outcomes, strict=True)):
+        if task.variant is not None:
+            print(
+                f"rows: {task.variant}, supernet seed {task.supernet_seed} ({i + 1}/{len(work)})", flush=True
+            )
         if task.variant is not None and "calibration_landmarks" not in variant_overrides(task.variant):
             env = supernet_env(args, task.variant, task.budget, task.supernet_seed)
+            found["picked_ops"] = picked_ops(env.unwrapped.evaluator, env.unwrapped.transitions, inputs)  # type: ignore[attr-defined]
             found["gains"][DIAGNOSTIC] = [table_fitted(env, truth, inputs)]
             memo = env.unwrapped.supernet_evaluator.memo  # type: ignore[attr-defined]
             memos.setdefault((task.variant, task.budget), []).append(dict(memo))
@@ -428,11 +458,18 @@ def run(args: Args) -> dict[str, Any]:
         elif task.variant is not None:
             env = supernet_env(args, task.variant, task.budget, task.supernet_seed)
             calibration = env.unwrapped.setup.calibration  # type: ignore[attr-defined]
+            found["picked_ops"] = picked_ops(env.unwrapped.evaluator, env.unwrapped.transitions, inputs)  # type: ignore[attr-defined]
             found["calibration"].update(
                 landmark_taus(
                     calibration.landmarks, calibration.supernet_accuracy, calibration.target_accuracy, truth
                 )
             )
+            memo = env.unwrapped.supernet_evaluator.memo  # type: ignore[attr-defined]
+            offsets = calibration.offsets(list(memo))
+            memos.setdefault((task.variant, task.budget), []).append(
+                {g: a + float(o) for (g, a), o in zip(memo.items(), offsets, strict=True)}
+            )
+            transitions = env.unwrapped.transitions  # type: ignore[attr-defined]
             config = calibration.config
             key = (task.budget, task.supernet_seed, config.batches, config.lr, config.fit, config.l2)
             calibrations.setdefault(key, []).append(calibration)
@@ -473,6 +510,8 @@ def run(args: Args) -> dict[str, Any]:
                     row(ENSEMBLE, "supernet", variant, budget, gains, oracle, args, list(args.supernet_seeds))
                 )
     results["rows"] += pooled_rows(args, calibrations, truth, inputs, oracle)
+    if transitions is not None:
+        results["oracle_picked_ops"] = picked_ops(truth, transitions, inputs)
     print(f"wrote {save(args, results)}", flush=True)
     return results
 
@@ -633,6 +672,25 @@ def markdown(args: Any, results: dict[str, Any]) -> str:
         ),
         "",
     ]
+    picked: dict[str | None, list[list[float]]] = {}
+    for run in results["runs"]:
+        if "picked_ops" in run:
+            picked.setdefault(run["variant"], []).append([run["picked_ops"][op] for op in PICKED_OPS])
+    if picked and "oracle_picked_ops" in results:
+        lines += [
+            "Live edges per op of the exhaustive best rewrite (mean over inputs and supernet seeds; none: "
+            "removed or cut off), beside the oracle's (by the table's validation accuracy):",
+            "",
+            report.markdown_table(
+                ["who picks α", *PICKED_OPS],
+                [["oracle", *(f"{results['oracle_picked_ops'][op]:.2f}" for op in PICKED_OPS)]]
+                + [
+                    [variant, *(f"{x:.2f}" for x in np.mean(rows, axis=0))]
+                    for variant, rows in picked.items()
+                ],
+            ),
+            "",
+        ]
     if calibrations:
         lines += [
             "Calibrations: Kendall tau of the landmarks' fine-tuned (target) against their supernet accuracies, "
