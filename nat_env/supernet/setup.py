@@ -495,6 +495,11 @@ def same_landmarks(spec: SupernetSpec, records: dict[str, dict[str, Any]]) -> Ca
             config_hash(calibration_key(dataclasses.replace(spec, calibration=stored.config))) == key
         )
         if same_window and spec.calibration.same_landmarks(stored.config):
+            logger.info(
+                "reward calibration: the stored landmarks of %s fitted again as %s",
+                stored.config,
+                spec.calibration,
+            )
             return refitted(stored, spec.calibration)
     return None
 
