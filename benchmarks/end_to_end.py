@@ -181,15 +181,31 @@ def setting(args: Args) -> tuple[TableEvaluator, gym.Env[Any, Any], list[Genotyp
 
 def train_and_score(
     env: gym.Env[Any, Any], inputs: list[Any], seed: int, args: Args
-) -> tuple[dict[str, np.ndarray], float]:
-    """Train the learner on ``env`` and score Maximum and Sampling on the held-out inputs (test gains)."""
+) -> tuple[dict[str, np.ndarray], dict[str, float], float]:
+    """Train the learner on ``env`` and score Maximum and Sampling on the held-out inputs: test gains, the
+    mean gain of the env's own reward, and the training seconds."""
     model = make_learner(LearnerSpec.parse(args.learner, seed=seed, device=args.device), env)
     assert isinstance(model, BaseAlgorithm)
     start = time.perf_counter()
     model.learn(total_timesteps=args.total_timesteps)
     train_s = time.perf_counter() - start
     found = score(model, env, inputs, methods=("maximum", "sampling"), k=args.k)
-    return {m: found.gains[m]["test"] for m in ("maximum", "sampling")}, train_s
+    modes = ("maximum", "sampling")
+    return (
+        {m: found.gains[m]["test"] for m in modes},
+        {m: float(found.gains[m]["val"].mean()) for m in modes},
+        train_s,
+    )
+
+
+def learn_rows(env: gym.Env[Any, Any], inputs: list[Any], args: Args, found: dict[str, Any]) -> None:
+    """Train and score the learner once per learner seed on ``env``, adding its rows' gains to ``found``."""
+    for seed in args.seeds:
+        gains, reward, train_s = train_and_score(env, inputs, seed, args)
+        found["train_s"].append(train_s)
+        for mode, values in gains.items():
+            found["gains"].setdefault(f"{args.learner} {mode}", []).append(values)
+            found["reward_gain"].setdefault(f"{args.learner} {mode}", []).append(reward[mode])
 
 
 def fill(env: gym.Env[Any, Any]) -> dict[str, float]:
@@ -225,13 +241,9 @@ def run_task(task: Task) -> dict[str, Any]:
     args = task.args
     torch.set_num_threads(args.threads)
     truth, exact, inputs, _ = setting(args)
-    found: dict[str, Any] = {"gains": {}, "train_s": []}
+    found: dict[str, Any] = {"gains": {}, "train_s": [], "reward_gain": {}}
     if task.variant is None:
-        for seed in args.seeds:
-            gains, train_s = train_and_score(exact, inputs, seed, args)
-            found["train_s"].append(train_s)
-            for mode, values in gains.items():
-                found["gains"].setdefault(f"{args.learner} {mode}", []).append(values)
+        learn_rows(exact, inputs, args, found)
         return found
     start = time.perf_counter()
     env = supernet_env(args, task.variant, task.budget, task.supernet_seed)
@@ -255,6 +267,7 @@ def run_task(task: Task) -> dict[str, Any]:
     references = score(None, env, inputs, methods=REFERENCES)
     for name in REFERENCES:
         found["gains"][name] = [references.gains[name]["test"]]
+        found["reward_gain"][name] = [float(references.gains[name]["val"].mean())]
     found["score_s"] = time.perf_counter() - start
     save_scores(env)
     if args.rerank and task.variant in args.rerank_variants:
@@ -267,11 +280,7 @@ def run_task(task: Task) -> dict[str, Any]:
             found["gains"][f"rerank-{shortlist}"] = [picked.gains["rerank"]["test"]]
         found["rerank_s"] = time.perf_counter() - start
     if task.variant in args.learner_variants:
-        for seed in args.seeds:
-            gains, train_s = train_and_score(env, inputs, seed, args)
-            found["train_s"].append(train_s)
-            for mode, values in gains.items():
-                found["gains"].setdefault(f"{args.learner} {mode}", []).append(values)
+        learn_rows(env, inputs, args, found)
         save_scores(env)
     found["cells_scored"] = len(base.supernet_evaluator.memo)  # type: ignore[attr-defined]
     return found
@@ -672,6 +681,20 @@ def markdown(args: Any, results: dict[str, Any]) -> str:
         ),
         "",
     ]
+    learned = [
+        [run["variant"], run["supernet_seed"], f"{run['reward_gain']['exhaustive'][0]:+.2f}",
+         *(", ".join(f"{x:+.2f}" for x in run["reward_gain"][f"{args.learner} {mode}"]) for mode in ("maximum", "sampling"))]
+        for run in results["runs"]
+        if run["variant"] is not None and f"{args.learner} maximum" in run.get("reward_gain", {})
+    ]  # fmt: skip
+    if learned:
+        lines += [
+            "How well the learner optimises its own reward: the mean gain of the env's reward (points) of the "
+            "exhaustive best rewrite (the most any pick can gain) and of the learner's picks, per learner seed:",
+            "",
+            report.markdown_table(["remedy", "seed", "exhaustive", "maximum", "sampling"], learned),
+            "",
+        ]
     picked: dict[str | None, list[list[float]]] = {}
     for run in results["runs"]:
         if "picked_ops" in run:
