@@ -456,32 +456,30 @@ def run(args: Args) -> dict[str, Any]:
             print(
                 f"rows: {task.variant}, supernet seed {task.supernet_seed} ({i + 1}/{len(work)})", flush=True
             )
-        if task.variant is not None and "calibration_landmarks" not in variant_overrides(task.variant):
+        if task.variant is not None:
             env = supernet_env(args, task.variant, task.budget, task.supernet_seed)
-            found["picked_ops"] = picked_ops(env.unwrapped.evaluator, env.unwrapped.transitions, inputs)  # type: ignore[attr-defined]
-            found["gains"][DIAGNOSTIC] = [table_fitted(env, truth, inputs)]
-            memo = env.unwrapped.supernet_evaluator.memo  # type: ignore[attr-defined]
-            memos.setdefault((task.variant, task.budget), []).append(dict(memo))
-            transitions = env.unwrapped.transitions  # type: ignore[attr-defined]
-            clear_cache()
-        elif task.variant is not None:
-            env = supernet_env(args, task.variant, task.budget, task.supernet_seed)
-            calibration = env.unwrapped.setup.calibration  # type: ignore[attr-defined]
-            found["picked_ops"] = picked_ops(env.unwrapped.evaluator, env.unwrapped.transitions, inputs)  # type: ignore[attr-defined]
-            found["calibration"].update(
-                landmark_taus(
-                    calibration.landmarks, calibration.supernet_accuracy, calibration.target_accuracy, truth
+            base = env.unwrapped
+            transitions = base.transitions  # type: ignore[attr-defined]
+            found["picked_ops"] = picked_ops(base.evaluator, transitions, inputs)  # type: ignore[attr-defined]
+            memo = dict(base.supernet_evaluator.memo)  # type: ignore[attr-defined]
+            calibration = base.setup.calibration  # type: ignore[attr-defined]
+            if calibration is None:
+                found["gains"][DIAGNOSTIC] = [table_fitted(env, truth, inputs)]
+            else:
+                found["calibration"].update(
+                    landmark_taus(
+                        calibration.landmarks,
+                        calibration.supernet_accuracy,
+                        calibration.target_accuracy,
+                        truth,
+                    )
                 )
-            )
-            memo = env.unwrapped.supernet_evaluator.memo  # type: ignore[attr-defined]
-            offsets = calibration.offsets(list(memo))
-            memos.setdefault((task.variant, task.budget), []).append(
-                {g: a + float(o) for (g, a), o in zip(memo.items(), offsets, strict=True)}
-            )
-            transitions = env.unwrapped.transitions  # type: ignore[attr-defined]
-            config = calibration.config
-            key = (task.budget, task.supernet_seed, config.batches, config.lr, config.fit, config.l2)
-            calibrations.setdefault(key, []).append(calibration)
+                offsets = calibration.offsets(list(memo))
+                memo = {g: a + float(o) for (g, a), o in zip(memo.items(), offsets, strict=True)}
+                config = calibration.config
+                key = (task.budget, task.supernet_seed, config.batches, config.lr, config.fit, config.l2)
+                calibrations.setdefault(key, []).append(calibration)
+            memos.setdefault((task.variant, task.budget), []).append(memo)
             clear_cache()
         results["runs"].append(
             {"variant": task.variant, "budget": task.budget, "supernet_seed": task.supernet_seed}

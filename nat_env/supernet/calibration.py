@@ -12,8 +12,9 @@ data only) → a fit of the correction from the cell's op counts (:func:`op_coun
 regression of the target minus the supernet's accuracy (:func:`fit_offset`), or ``pairwise``, a logistic
 model of which landmark is better from the supernet's accuracy and the counts (:func:`fit`) →
 :class:`Calibration`: the correction in accuracy units, ``acc + (counts - mean landmark counts) · v / a``
-(``a = 1`` for ``offset``) → :class:`CalibratedEvaluator`, the reward's evaluator. The fit is stored inside the supernet checkpoint (:mod:`nat_env.supernet.checkpoint`), keyed
-by its configuration, and refused when loaded for another one.
+(``a = 1`` for ``offset``) → :class:`CalibratedEvaluator`, the reward's evaluator. The fit is stored
+inside the supernet checkpoint (:mod:`nat_env.supernet.checkpoint`), keyed by its configuration, and
+refused when loaded for another one.
 
 Why fine-tuning and not training from scratch: trained from scratch for 3 epochs, the same small network
 ranks NAS-Bench-201 cells worse than the supernet does (Kendall τ 0.35 against 0.46), and a correction
@@ -303,7 +304,8 @@ def fitted(
     space: str,
     vocabulary: str,
 ) -> Calibration:
-    """The calibration fitted (:func:`fit`) on landmarks with their supernet and target accuracies."""
+    """The calibration fitted as ``config.fit`` says (:func:`fit` or :func:`fit_offset`) on landmarks with
+    their supernet and target accuracies."""
     counts = op_counts(landmarks, vocabulary)
     fitter = fit_offset if config.fit == "offset" else fit
     a, v = fitter(np.asarray(supernet_accuracy), counts, np.asarray(target_accuracy), config.l2)
