@@ -37,6 +37,7 @@ import numpy.typing as npt
 
 from agents.inference import Method, Predictor, second_stage, transform
 from agents.names import HELD_OUT_SEED as HELD_OUT_SEED  # re-exported: its home before names.py
+from agents.names import SECOND_STAGES
 from agents.random_agent import RandomAgent
 from nat_env import Evaluation, Evaluator, Genotype, TransformEnv
 from nat_env.envs.nb201 import NB201Env
@@ -199,19 +200,27 @@ RERANK_BATCHES = 200
 """Fine-tuning batches per candidate of ``rerank``'s default second stage."""
 
 
-def second_stage_of(env: gym.Env[Any, Any], batches: int = RERANK_BATCHES) -> Evaluator:
-    """The default second stage of two-stage selection on a supernet env: each candidate fine-tuned alone
-    from the supernet's weights for ``batches`` batches, scored on the reward's fixed window.
+def second_stage_of(
+    env: gym.Env[Any, Any], batches: int = RERANK_BATCHES, stage: str = "finetune"
+) -> Evaluator:
+    """A second stage of two-stage selection on a supernet env, scored on the reward's fixed window:
+    ``finetune`` (the default) fine-tunes each candidate alone from the supernet's weights for ``batches``
+    batches; ``neighbourhood`` trains one copy of the weights for ``batches`` batches on β's neighbourhood
+    alone (NAT's few-shot split) and scores β and every candidate with it.
 
     Raises:
-        ValueError: for an env without a supernet.
+        ValueError: for an env without a supernet or an unknown stage.
     """
+    if stage not in SECOND_STAGES:
+        raise ValueError(f"unknown second stage {stage!r}; use one of {', '.join(SECOND_STAGES)}")
     base = transform_env(env)
     if not isinstance(base, SupernetEnv):
         raise ValueError(
             f"two-stage selection fine-tunes from a supernet; {type(base).__name__} has none "
             "(pass a second evaluator)"
         )
+    if stage == "neighbourhood":
+        return base.setup.neighbourhood_evaluator(batches)
     return base.setup.finetuned_evaluator(batches)
 
 

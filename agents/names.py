@@ -1,4 +1,4 @@
-"""The learners' names and the held-out seed, importable without torch (``nat --help`` lists them).
+"""The learners' names, the second stages and the held-out seed, importable without torch (``nat --help`` lists them).
 
 :mod:`agents.zoo` builds a learner from an algorithm and a policy name; :mod:`agents.evaluation` draws
 held-out inputs from :data:`HELD_OUT_SEED` on.
@@ -10,6 +10,8 @@ ALGORITHMS = ("reinforce", "ppo", "a2c", "maskable_ppo", "random")
 """Algorithm names."""
 POLICIES = ("gcn", "reference", "lstm", "mlp")
 """Policy names."""
+SECOND_STAGES = ("finetune", "neighbourhood")
+"""The second stages of two-stage selection on a supernet env (:func:`agents.evaluation.second_stage_of`)."""
 HELD_OUT_SEED = 1_000_000
 """Seed of the first held-out input (``reset(seed=HELD_OUT_SEED + i)``), far from training seeds."""
 

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 import nat_env  # noqa: F401 - registers the env ids
-from agents.names import ALGORITHMS
+from agents.names import ALGORITHMS, SECOND_STAGES
 from nat_cli import CommandError
 from nat_cli.cost import describe
 from nat_cli.genotype_spec import load_genotype
@@ -59,7 +59,11 @@ class TransformArgs:
     rerank: int = field(default=0, metadata={"type": non_negative_int})
     """Two-stage selection on a supernet env: fine-tune the K candidates the supernet ranks first, each alone from its weights, and choose by those accuracies (0: off)."""
     rerank_batches: int = field(default=200, metadata={"type": positive_int})
-    """Fine-tuning batches per candidate of --rerank."""
+    """Fine-tuning batches per candidate of --rerank (per input with --rerank-stage neighbourhood)."""
+    rerank_stage: Literal["finetune", "neighbourhood"] = field(
+        default="finetune", metadata={"choices": SECOND_STAGES, "type": str}
+    )
+    """finetune: each candidate fine-tuned alone; neighbourhood: one copy of the supernet trained on the input's neighbourhood alone (NAT's few-shot split) scores the input and every candidate."""
     out: str | None = None
     """Before/after diagram to write (.png or .svg; needs matplotlib)."""
     device: str = "cpu"
@@ -239,13 +243,15 @@ def run(args: TransformArgs) -> int:
     evaluator = describe_evaluator(env)
     if args.rerank:
         try:
-            second = second_stage_of(env, args.rerank_batches)
+            second = second_stage_of(env, args.rerank_batches, args.rerank_stage)
         except ValueError as error:
             raise CommandError(f"--rerank: {error}") from None
-        evaluator = (
-            f"each candidate fine-tuned alone for {args.rerank_batches} batches from the supernet's weights, "
-            f"validation split (the top {args.rerank} of the {evaluator})"
+        trained = (
+            f"each candidate fine-tuned alone for {args.rerank_batches} batches"
+            if args.rerank_stage == "finetune"
+            else f"the input's neighbourhood alone trained for {args.rerank_batches} batches"
         )
+        evaluator = f"{trained} from the supernet's weights, validation split (the top {args.rerank} of the {evaluator})"
     result = transform(
         model,
         beta,

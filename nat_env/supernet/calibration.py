@@ -5,12 +5,14 @@ convolutions and overvalues pooling and skips: ``benchmarks/README.md``, "The st
 supernet's bias per op"). The bias differs from supernet to supernet, so it is measured on each one,
 never hard-coded, and never fitted on the NAS-Bench-201 table (the truth the benchmark scores against).
 
-Data flow: ``K`` landmark cells drawn uniformly from the space (:func:`draw_landmarks`, seeded) → each
+Data flow: ``K`` landmark cells drawn uniformly from the space (:func:`draw_landmarks`, seeded), or
+``K / 2`` input cells each beside a random legal rewrite of it (:func:`draw_pairs`) → each
 trained on its own, starting from the supernet's weights (:class:`~nat_env.supernet.finetune.FineTunedEvaluator`:
 ``batches`` SGD steps on the weights split, then its accuracy on the reward's fixed window: validation
 data only) → a fit of the correction from the cell's op counts (:func:`op_counts`): ``offset``, a ridge
 regression of the target minus the supernet's accuracy (:func:`fit_offset`), or ``pairwise``, a logistic
-model of which landmark is better from the supernet's accuracy and the counts (:func:`fit`) →
+model of which landmark is better from the supernet's accuracy and the counts (:func:`fit`), comparing
+the two cells of a pair only where pairs were drawn →
 :class:`Calibration`: the correction in accuracy units, ``acc + (counts - mean landmark counts) · v / a``
 (``a = 1`` for ``offset``) → :class:`CalibratedEvaluator`, the reward's evaluator. The fit is stored
 inside the supernet checkpoint (:mod:`nat_env.supernet.checkpoint`), keyed by its configuration, and
@@ -41,11 +43,15 @@ from nat_env.ops import NB201_NAMES, VOCABULARIES
 from nat_env.sampler import GenotypeSampler
 from nat_env.supernet.evaluator import SupernetEvaluator
 from nat_env.supernet.finetune import FineTunedEvaluator
+from nat_env.transitions import Transitions, random_legal_action
 
 Array = npt.NDArray[np.float64]
 
 FITS = ("pairwise", "offset")
 """The ways a correction is fitted on the landmarks (:attr:`CalibrationConfig.fit`)."""
+
+DRAWS = ("uniform", "pairs")
+"""The ways landmarks are drawn (:attr:`CalibrationConfig.draw`)."""
 
 
 @dataclass(frozen=True)
@@ -66,6 +72,10 @@ class CalibrationConfig:
             supernet's accuracy keeps weight 1, only the offsets per op are fitted; steadier from one
             landmark draw to the next: ``benchmarks/README.md``, "The calibration against K and the
             landmark draw").
+        draw: ``uniform`` (:func:`draw_landmarks`: cells drawn uniformly from the space) or ``pairs``
+            (:func:`draw_pairs`: ``landmarks / 2`` input cells drawn uniformly, each beside a random legal
+            NAT rewrite of it; the fit then compares the two cells of a pair only, as the reward compares
+            α with β).
     """
 
     landmarks: int = 0
@@ -74,10 +84,17 @@ class CalibrationConfig:
     l2: float = 0.01
     seed: int | None = None
     fit: str = "pairwise"
+    draw: str = "uniform"
 
     def __post_init__(self) -> None:
         if self.fit not in FITS:
             raise ValueError(f"calibration fit must be one of {FITS}, got {self.fit!r}")
+        if self.draw not in DRAWS:
+            raise ValueError(f"calibration draw must be one of {DRAWS}, got {self.draw!r}")
+        if self.draw == "pairs" and self.landmarks % 2:
+            raise ValueError(
+                f"calibration_draw='pairs' needs an even number of landmarks, got {self.landmarks}"
+            )
         if self.landmarks < 0 or self.batches < 1 or self.lr <= 0 or self.l2 < 0:
             raise ValueError(
                 "calibration needs landmarks >= 0, batches >= 1, lr > 0 and l2 >= 0, got "
@@ -92,9 +109,9 @@ class CalibrationConfig:
         return self.landmarks > 0
 
     def key(self) -> dict[str, Any]:
-        """The settings that determine a fit (``seed`` only where set and ``fit`` only where not
-        ``pairwise``, so records stored before they existed keep their key)."""
-        unkeyed = {"seed": None, "fit": "pairwise"}
+        """The settings that determine a fit (``seed`` only where set, ``fit`` only where not ``pairwise``
+        and ``draw`` only where not ``uniform``, so records stored before they existed keep their key)."""
+        unkeyed = {"seed": None, "fit": "pairwise", "draw": "uniform"}
         return {k: v for k, v in asdict(self).items() if k not in unkeyed or v != unkeyed[k]}
 
     def same_landmarks(self, other: CalibrationConfig) -> bool:
@@ -147,20 +164,45 @@ def draw_landmarks(sampler: GenotypeSampler, n: int, seed: int) -> list[Genotype
     raise ValueError(f"could not draw {n} distinct live landmark cells from the space")
 
 
-def fit(accuracy: Array, counts: Array, target: Array, l2: float) -> tuple[float, Array]:
+def draw_pairs(sampler: GenotypeSampler, transitions: Transitions, n: int, seed: int) -> list[Genotype]:
+    """``n / 2`` pairs of distinct live landmark cells (pruned), ``β`` then ``α`` for each pair: ``β`` drawn
+    uniformly by ``sampler`` from ``seed``, ``α`` a uniformly random legal rewrite of ``β`` by
+    ``transitions`` (the cells the reward compares). Every cell differs from every other.
+    """
+    rng = np.random.default_rng(seed)
+    found: dict[Genotype, None] = {}
+    for _ in range(1000 * n):
+        beta = sampler.sample(rng).pruned()
+        alpha = transitions.apply(beta, random_legal_action(transitions.mask(beta), rng)).pruned()
+        pair = (beta, alpha)
+        if alpha != beta and all(any(op != "none" for op in g.ops) and g not in found for g in pair):
+            found.update(dict.fromkeys(pair))
+        if len(found) == n:
+            return list(found)
+    raise ValueError(f"could not draw {n // 2} pairs of distinct live landmark cells from the space")
+
+
+def pair_groups(config: CalibrationConfig, n: int) -> npt.NDArray[np.int64] | None:
+    """The pair of each of ``n`` landmarks drawn as ``config`` draws them (``None``: one group, all)."""
+    return np.arange(n) // 2 if config.draw == "pairs" else None
+
+
+def fit(
+    accuracy: Array, counts: Array, target: Array, l2: float, groups: npt.NDArray[np.int64] | None = None
+) -> tuple[float, Array]:
     """Weights ``(a, v)`` of a pairwise logistic model: landmark i beats j by ``target`` with probability
     ``sigmoid(a (acc_i - acc_j) + (counts_i - counts_j) · v)``, with ``a > 0`` and a ridge penalty ``l2``
-    on the standardised ``v``.
+    on the standardised ``v``; with ``groups``, only landmarks of the same group are compared.
 
     Shapes:
-        ``accuracy``, ``target``: ``(K,)``; ``counts``: ``(K, F)``.
+        ``accuracy``, ``target``: ``(K,)``; ``counts``: ``(K, F)``; ``groups``: ``(K,)``.
     """
     columns = np.column_stack([accuracy, counts])
     scale = columns.std(axis=0)
     scale[scale == 0] = 1.0
     i, j = np.triu_indices(len(target), 1)
     sign = np.sign(target[i] - target[j])
-    keep = sign != 0
+    keep = (sign != 0) & (True if groups is None else groups[i] == groups[j])
     diff = torch.tensor((columns[i] - columns[j])[keep] / scale, dtype=torch.float64)
     y = torch.tensor(sign[keep], dtype=torch.float64)
     log_a = torch.zeros((), dtype=torch.float64, requires_grad=True)
@@ -180,17 +222,30 @@ def fit(accuracy: Array, counts: Array, target: Array, l2: float) -> tuple[float
     return a, v.detach().numpy() / scale[1:]
 
 
-def fit_offset(accuracy: Array, counts: Array, target: Array, l2: float) -> tuple[float, Array]:
+def fit_offset(
+    accuracy: Array, counts: Array, target: Array, l2: float, groups: npt.NDArray[np.int64] | None = None
+) -> tuple[float, Array]:
     """Weights ``(1, v)``: ``target - accuracy ≈ c + counts · v``, ridge regression with penalty ``l2`` on
-    ``v`` (the intercept ``c`` unpenalised and dropped: a shift of every cell changes no ranking).
+    ``v`` (the intercept ``c`` unpenalised and dropped: a shift of every cell changes no ranking); with
+    ``groups``, an intercept per group (only differences within a group inform ``v``).
 
     Shapes:
-        ``accuracy``, ``target``: ``(K,)``; ``counts``: ``(K, F)``.
+        ``accuracy``, ``target``: ``(K,)``; ``counts``: ``(K, F)``; ``groups``: ``(K,)``.
     """
-    centred = counts - counts.mean(axis=0)
-    residual = target - accuracy
+    group = (
+        np.zeros(len(target), dtype=np.int64) if groups is None else np.unique(groups, return_inverse=True)[1]
+    )
+    size = np.bincount(group).astype(np.float64)
+
+    def within(x: Array) -> Array:
+        sums = np.zeros((len(size), *x.shape[1:]))
+        np.add.at(sums, group, x)
+        centred: Array = x - (sums.T / size).T[group]
+        return centred
+
+    centred, residual = within(counts), within(target - accuracy)
     gram = centred.T @ centred + l2 * np.eye(counts.shape[1])
-    v = np.linalg.lstsq(gram, centred.T @ (residual - residual.mean()), rcond=None)[0]
+    v = np.asarray(np.linalg.lstsq(gram, centred.T @ residual, rcond=None)[0], dtype=np.float64)
     return 1.0, v
 
 
@@ -271,6 +326,7 @@ def calibrate(
     seed: int,
     space: str,
     vocabulary: str,
+    transitions: Transitions,
     progress: Any = None,
 ) -> Calibration:
     """Draw ``config.landmarks`` landmarks, fine-tune each alone and fit the correction.
@@ -278,14 +334,19 @@ def calibrate(
     Args:
         window: the reward's fixed-window evaluator (the supernet's accuracy of each landmark).
         finetuned: the landmarks' target (``config.batches`` batches at ``config.lr``, on ``window``'s images).
-        sampler: draws landmark cells uniformly from the space.
+        sampler: draws landmark cells (or the pairs' input cells) uniformly from the space.
         config: the calibration's settings.
         seed: seeds the landmark draw where ``config.seed`` is ``None``.
         space, vocabulary: the supernet's cell space and op set.
+        transitions: the env's rewrites (the pairs' second cells, ``config.draw == "pairs"``).
         progress: a :class:`~nat_env.progress.Phase` advanced once per landmark, or ``None``.
     """
     start = time.perf_counter()
-    landmarks = draw_landmarks(sampler, config.landmarks, seed if config.seed is None else config.seed)
+    draw_seed = seed if config.seed is None else config.seed
+    if config.draw == "pairs":
+        landmarks = draw_pairs(sampler, transitions, config.landmarks, draw_seed)
+    else:
+        landmarks = draw_landmarks(sampler, config.landmarks, draw_seed)
     raw = [e.accuracy for e in window.evaluate(landmarks)]
     target = []
     for i, genotype in enumerate(landmarks):
@@ -305,10 +366,11 @@ def fitted(
     vocabulary: str,
 ) -> Calibration:
     """The calibration fitted as ``config.fit`` says (:func:`fit` or :func:`fit_offset`) on landmarks with
-    their supernet and target accuracies."""
+    their supernet and target accuracies (within each pair where ``config.draw`` drew pairs)."""
     counts = op_counts(landmarks, vocabulary)
     fitter = fit_offset if config.fit == "offset" else fit
-    a, v = fitter(np.asarray(supernet_accuracy), counts, np.asarray(target_accuracy), config.l2)
+    groups = pair_groups(config, len(landmarks))
+    a, v = fitter(np.asarray(supernet_accuracy), counts, np.asarray(target_accuracy), config.l2, groups)
     return Calibration(
         config=config,
         vocabulary=vocabulary,

@@ -34,7 +34,7 @@ from nat_env.supernet.checkpoint import (
 )
 from nat_env.supernet.evaluator import SupernetEvaluator, Window
 from nat_env.supernet.few_shot import FewShotEvaluator, pretrain_split
-from nat_env.supernet.finetune import FineTunedEvaluator
+from nat_env.supernet.finetune import FineTunedEvaluator, NeighbourhoodEvaluator
 from nat_env.supernet.model import Supernet, SupernetConfig
 from nat_env.supernet.options import FastOptions
 from nat_env.supernet.presets import PRESETS, Preset, get_preset
@@ -315,6 +315,13 @@ class SupernetSetup:
             self.supernet, self.data, window, batches, lr, self.spec.preset.batch_size, self.spec.seed
         )
 
+    def neighbourhood_evaluator(self, batches: int, lr: float = 0.01) -> NeighbourhoodEvaluator:
+        """Scores an input cell and its rewrites with a copy of this setup's weights trained on the input's
+        neighbourhood alone (:mod:`nat_env.supernet.finetune`), on the reward's fixed window of the setup's
+        seed."""
+        transitions = _transitions.get(self.spec.transitions, self.spec.space)
+        return NeighbourhoodEvaluator(self.finetuned_evaluator(batches, lr), transitions)
+
     def remembering_evaluator(self, preset: Preset | None = None) -> SupernetEvaluator:
         """The fixed-window evaluator that remembers every accuracy, one per setup and window size.
 
@@ -544,6 +551,7 @@ def fit_calibration(setup: SupernetSetup) -> Calibration:
         spec.seed,
         spec.space,
         spec.vocabulary,
+        _transitions.get(spec.transitions, spec.space),
         progress=phase,
     )
     logger.info("reward calibration: correction per edge (points) %s", found.op_values())

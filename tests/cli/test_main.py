@@ -256,14 +256,23 @@ def test_rerank_needs_a_supernet_env(any_table: Path, capsys: pytest.CaptureFixt
     assert "--rerank: two-stage selection fine-tunes from a supernet" in capsys.readouterr().err
 
 
-def test_rerank_chooses_by_fine_tuned_accuracies(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+@pytest.mark.parametrize(
+    ("stage", "described"),
+    [
+        ("finetune", "each candidate fine-tuned alone for 1 batches from the supernet's weights"),
+        ("neighbourhood", "the input's neighbourhood alone trained for 1 batches from the supernet's weights"),
+    ],
+)
+def test_rerank_chooses_by_fine_tuned_accuracies(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], stage: str, described: str
+) -> None:
     archive = write_tarball(write_image_tree(tmp_path / "tree", 20, 2), tmp_path / "images.tar.gz")
     argv = [
         "transform", "--genotype", NB201_CELL, "--env-id", "NAT-NB201-Supernet-CIFAR10-v0", "-k", "4",
-        "--rerank", "2", "--rerank-batches", "1", "--env-kwargs", "preset=tiny", "device=cpu",
-        "warmup_steps=4", "reward_images=32", f"archive={archive}", f"cache_dir={tmp_path / 'cache'}",
+        "--rerank", "2", "--rerank-batches", "1", "--rerank-stage", stage, "--env-kwargs", "preset=tiny",
+        "device=cpu", "warmup_steps=4", "reward_images=32", f"archive={archive}", f"cache_dir={tmp_path / 'cache'}",
     ]  # fmt: skip
     assert main(argv) == 0
     out = capsys.readouterr().out
     assert "sampling, re-ranked top 2" in out
-    assert "each candidate fine-tuned alone for 1 batches from the supernet's weights" in out
+    assert described in out

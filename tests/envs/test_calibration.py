@@ -13,19 +13,23 @@ import torch
 from nat_env.envs.supernet import SupernetEnv, make_cifar10_env, make_nb201_supernet_env
 from nat_env.genotypes import parse
 from nat_env.nb201.cells import genotype_of_code
+from nat_env.sampler import GenotypeSampler
 from nat_env.supernet import setup as supernet_setup
 from nat_env.supernet.calibration import (
     CalibratedEvaluator,
     Calibration,
     CalibrationConfig,
+    draw_pairs,
     feature_names,
     fit,
     fit_offset,
     op_counts,
+    pair_groups,
     refitted,
 )
 from nat_env.supernet.checkpoint import CheckpointMismatch, read_calibrations, store_calibration
 from nat_env.supernet.setup import build, clear_cache, make_spec
+from nat_env.transitions import NatTransitions
 from tests.envs.conftest import tiny_supernet_env
 
 pytestmark = pytest.mark.usefixtures("one_torch_thread")
@@ -78,6 +82,45 @@ def test_the_offset_fit_recovers_a_bias_per_op_at_the_supernets_own_scale() -> N
     # the ridge penalty shrinks the offsets towards none
     _, shrunk = fit_offset(supernet, counts, target, l2=1e4)
     assert np.abs(shrunk).max() < 0.5 * np.abs(v).max()
+
+
+def test_a_fit_within_pairs_ignores_what_the_pairs_share() -> None:
+    rng = np.random.default_rng(0)
+    counts = rng.integers(0, 4, size=(40, 3)).astype(float)
+    supernet = rng.normal(0.55, 0.05, 40)
+    groups = np.arange(40) // 2
+    # each pair's target is shifted by its own large amount, unrelated to the counts
+    target = supernet + rng.normal(0, 0.2, 20)[groups] + counts @ np.array([0.0, 0.03, -0.02])
+    _, v = fit_offset(supernet, counts, target, l2=0.0, groups=groups)
+    np.testing.assert_allclose(v, [0.0, 0.03, -0.02], atol=1e-9)
+    _, pooled = fit_offset(supernet, counts, target, l2=0.0)
+    assert np.abs(pooled - [0.0, 0.03, -0.02]).max() > 0.01
+    # the pairwise fit compares the two cells of a pair only (20 comparisons, not 780): the shifts vanish
+    a, w = fit(supernet, counts, target, l2=0.0, groups=groups)
+    assert w[1] / a > 0.01
+    assert w[2] / a < -0.01
+
+
+def test_pairs_are_an_input_cell_beside_a_legal_rewrite_of_it() -> None:
+    sampler = GenotypeSampler(space="nb201", vocabulary="nb201", null_prob=0.2)
+    transitions = NatTransitions()
+    cells = draw_pairs(sampler, transitions, 12, seed=3)
+    assert len(set(cells)) == 12
+    for beta, alpha in zip(cells[::2], cells[1::2], strict=True):
+        assert alpha != beta
+        assert (alpha, beta) == (alpha.pruned(), beta.pruned())
+        # alpha keeps, skips or removes each edge of beta (and pruning only removes more)
+        for before, after in zip(beta.ops, alpha.ops, strict=True):
+            assert after in (before, "skip_connect", "none")
+    assert draw_pairs(sampler, transitions, 12, seed=3) == cells
+    np.testing.assert_array_equal(pair_groups(CalibrationConfig(12, draw="pairs"), 6), [0, 0, 1, 1, 2, 2])
+    assert pair_groups(CalibrationConfig(12), 6) is None
+    with pytest.raises(ValueError, match="even number"):
+        CalibrationConfig(5, draw="pairs")
+    with pytest.raises(ValueError, match="draw must be one of"):
+        CalibrationConfig(4, draw="table")
+    # records stored before the draw existed were drawn uniformly and keep their key
+    assert "draw" not in CalibrationConfig(4).key()
 
 
 def a_calibration() -> Calibration:

@@ -1,0 +1,71 @@
+"""Second opinions from the supernet's weights: a cell fine-tuned alone, and NAT's few-shot split."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+import torch
+
+from agents.evaluation import second_stage_of
+from nat_env.envs.supernet import make_nb201_supernet_env
+from nat_env.genotypes import Genotype, parse
+from nat_env.supernet import finetune
+from nat_env.transitions import NatTransitions
+from tests.envs.conftest import tiny_supernet_env
+
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
+
+BETA = parse(
+    "|nor_conv_3x3~0|+|nor_conv_1x1~0|avg_pool_3x3~1|+|skip_connect~0|nor_conv_3x3~1|nor_conv_1x1~2|"
+)
+
+
+def test_the_neighbourhood_stage_trains_one_copy_per_input_on_its_rewrites_alone(
+    archive: Path, cache: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    env = tiny_supernet_env(make_nb201_supernet_env, archive, cache)
+    weights = {k: v.clone() for k, v in env.setup.supernet.state_dict().items()}
+    trained: list[list[Genotype]] = []
+    train = finetune.trained_copy
+
+    def recording(supernet: Any, data: Any, genotype_of_step: Any, batches: int, *rest: Any) -> Any:
+        trained.append([genotype_of_step(i) for i in range(batches)])
+        return train(supernet, data, genotype_of_step, batches, *rest)
+
+    monkeypatch.setattr(finetune, "trained_copy", recording)
+    second = second_stage_of(env, batches=6, stage="neighbourhood")
+    transitions = NatTransitions()
+    alpha = transitions.apply(BETA, [1, 2, 0, 1, 1, 0])
+    found = second.evaluate([BETA, alpha, alpha])
+    assert len(trained) == 1
+    # every batch trained a legal rewrite of beta (pruned), never a cell outside its neighbourhood
+    for cell in trained[0]:
+        assert all(
+            after in (before, "skip_connect", "none")
+            for before, after in zip(BETA.ops, cell.ops, strict=True)
+        )
+    assert len(set(trained[0])) > 1
+    assert found[1].accuracy == found[2].accuracy
+    assert all(0.0 <= e.accuracy <= 1.0 for e in found)
+    assert found[0].extra["neighbourhood_batches"] == 6.0
+    # beta's copy is remembered: known cells train nothing again, and the shared weights never change
+    assert second.evaluate([BETA, alpha]) == found[:2]
+    assert len(trained) == 1
+    for key, value in env.setup.supernet.state_dict().items():
+        torch.testing.assert_close(value, weights[key])
+    # another input trains its own copy, on its own neighbourhood
+    other = parse(
+        "|nor_conv_1x1~0|+|nor_conv_1x1~0|nor_conv_1x1~1|+|nor_conv_1x1~0|nor_conv_1x1~1|nor_conv_1x1~2|"
+    )
+    second.evaluate([other, transitions.apply(other, np.zeros(6, dtype=np.int64))])
+    assert len(trained) == 2
+    assert {op for cell in trained[1] for op in cell.ops} <= {*other.ops, "skip_connect", "none"}
+
+
+def test_an_unknown_second_stage_is_refused(archive: Path, cache: Path) -> None:
+    env = tiny_supernet_env(make_nb201_supernet_env, archive, cache)
+    with pytest.raises(ValueError, match="unknown second stage 'table'"):
+        second_stage_of(env, 2, stage="table")
