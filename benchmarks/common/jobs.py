@@ -13,13 +13,16 @@ folder as it finishes → the benchmark's summary. Backends:
 A job's result depends only on its argument, never on the backend or the order of completion, so the
 same seeds give the same numbers everywhere. A job that raises is reported with its configuration and
 the others still finish; :class:`JobsFailed` then lists the failures, and ``--resume`` reruns only the
-jobs without a result of the same configuration in the job folder.
+jobs without a result of the same configuration in the job folder. A stored result is read back holding
+only Python's plain values and NumPy arrays (:func:`read_result`): a file that holds anything else, or does
+not read, is named and its job runs again.
 """
 
 from __future__ import annotations
 
 import hashlib
 import importlib
+import io
 import json
 import pickle
 import sys
@@ -37,6 +40,48 @@ from nat_env.progress import show_progress
 from nat_env.records import atomic_file
 
 BACKENDS = ("local", "ray")
+
+_ARRAY_PARTS = frozenset(
+    (module, name)
+    for module in ("numpy._core.multiarray", "numpy.core.multiarray")
+    for name in ("_reconstruct", "scalar")
+) | {("numpy", "ndarray"), ("numpy", "dtype")}
+"""The only globals a stored result may name: what NumPy arrays and scalars unpickle from."""
+
+
+class _ResultReader(pickle.Unpickler):
+    """Unpickles plain values and NumPy arrays only: a tampered job file cannot run code."""
+
+    def find_class(self, module: str, name: str) -> Any:
+        if (module, name) in _ARRAY_PARTS:
+            return super().find_class(module, name)
+        raise pickle.UnpicklingError(
+            f"it names {module}.{name}; job results hold plain values and arrays only"
+        )
+
+
+def read_result(data: bytes) -> Any:
+    """A job result from its stored bytes (plain values and NumPy arrays only).
+
+    Raises:
+        ValueError: for bytes that do not read as such a result.
+    """
+    try:
+        return _ResultReader(io.BytesIO(data)).load()
+    except Exception as error:  # any malformed pickle: truncated, foreign, tampered
+        raise ValueError(f"not a job result: {error}") from error
+
+
+def result_bytes(result: Any) -> bytes:
+    """A job result's stored form, checked to read back (a result holding another type is refused here,
+    where it is made, not when a later run resumes).
+
+    Raises:
+        ValueError: for a result that holds anything but plain values and NumPy arrays.
+    """
+    data = pickle.dumps(result)
+    read_result(data)
+    return data
 
 
 @dataclass
@@ -132,8 +177,10 @@ def run_jobs(
         for job in jobs:
             path = store / job.file_name
             if path.is_file():
-                with path.open("rb") as handle:
-                    results[job.key] = pickle.load(handle)
+                try:
+                    results[job.key] = read_result(path.read_bytes())
+                except ValueError as unread:
+                    print(f"resuming: {path} does not load ({unread}); its job runs again", flush=True)
         if results:
             print(f"resuming: {len(results)} of {len(jobs)} jobs have results in {store}", flush=True)
     todo = [job for job in jobs if job.key not in results]
@@ -148,7 +195,7 @@ def run_jobs(
         results[job.key] = result
         if store is not None:
             with atomic_file(store / job.file_name, "wb") as handle:
-                pickle.dump(result, handle)
+                handle.write(result_bytes(result))
         elapsed = time.perf_counter() - start
         print(f"[{done}/{len(jobs)}] {job.key}: {describe(result)} ({elapsed:.0f} s)", flush=True)
     if failures:

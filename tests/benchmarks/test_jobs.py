@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import pickle
 from pathlib import Path
 
 import numpy as np
 import pytest
 
-from benchmarks.common.jobs import Job, JobsArgs, JobsFailed, run_jobs
+from benchmarks.common.jobs import Job, JobsArgs, JobsFailed, read_result, result_bytes, run_jobs
 
 
 def square(argument: tuple[int, str]) -> int:
@@ -49,6 +50,42 @@ def test_resume_reruns_only_the_missing_jobs(tmp_path: Path) -> None:
     assert calls(trace) == [2]
     assert run_jobs(square, fixed, JobsArgs(), folder) == [1, 4, 9]  # no --resume: everything again
     assert calls(trace) == [2, 1, 2, 3]
+
+
+class Tampered:
+    """Unpickling this would run a command: a stored result must never be read that way."""
+
+    def __reduce__(self) -> tuple[object, tuple[str]]:
+        return (print, ("code ran",))
+
+
+def test_a_stored_result_holds_plain_values_and_arrays_only(tmp_path: Path) -> None:
+    result = {"gains": [np.arange(3.0)], "seconds": np.float64(2.5), "names": ("a", 1, None)}
+    found = read_result(result_bytes(result))
+    np.testing.assert_array_equal(found["gains"][0], [0.0, 1.0, 2.0])
+    assert (found["seconds"], found["names"]) == (2.5, ("a", 1, None))
+    with pytest.raises(ValueError, match=r"builtins\.print"):
+        read_result(pickle.dumps(Tampered()))
+    with pytest.raises(ValueError, match=r"builtins\.print"):
+        result_bytes(Tampered())  # refused when made, not only when a later run resumes
+
+
+def test_a_stored_result_that_does_not_load_runs_its_job_again(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    trace, folder = tmp_path / "trace", tmp_path / "jobs"
+    work = jobs([1, 2], trace)
+    run_jobs(square, work, JobsArgs(), folder)
+    damaged = folder / work[0].file_name
+    damaged.write_bytes(pickle.dumps(Tampered()))
+    (folder / work[1].file_name).write_bytes(b"\x80\x05trunc")
+    trace.unlink()
+    assert run_jobs(square, work, JobsArgs(resume=True), folder) == [1, 4]
+    assert sorted(calls(trace)) == [1, 2]
+    out = capsys.readouterr().out
+    assert f"{damaged} does not load" in out
+    assert "code ran" not in out
+    assert read_result(damaged.read_bytes()) == 1  # rewritten with the new result
 
 
 @pytest.mark.slow

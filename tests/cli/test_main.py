@@ -260,7 +260,10 @@ def test_rerank_needs_a_supernet_env(any_table: Path, capsys: pytest.CaptureFixt
     ("stage", "described"),
     [
         ("finetune", "each candidate fine-tuned alone for 1 batches from the supernet's weights"),
-        ("neighbourhood", "the input's neighbourhood alone trained for 1 batches from the supernet's weights"),
+        (
+            "neighbourhood",
+            "the input's neighbourhood alone trained for 1 batches from the supernet's weights",
+        ),
     ],
 )
 def test_rerank_chooses_by_fine_tuned_accuracies(
