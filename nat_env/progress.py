@@ -119,7 +119,8 @@ class Phase:
                 expected = self.seconds_per_unit * self.total
                 self._log(
                     f"about {duration(self.seconds_per_unit)} per {self.unit} on the first {done}, so "
-                    f"about {duration(expected)} in all (an estimate from those {plural(self.unit, done)})"
+                    f"about {duration(expected)} in all (an estimate from {'that' if done == 1 else 'those'} "
+                    f"{plural(self.unit, done)})"
                 )
                 self.last_report = now
                 return
