@@ -144,6 +144,8 @@ class NeighbourhoodEvaluator:
     def __init__(self, settings: FineTunedEvaluator, transitions: Transitions) -> None:
         self.finetuned, self.transitions = settings, transitions
         self.memo: dict[Genotype, dict[Genotype, float]] = {}
+        self.last: tuple[Genotype, Supernet] | None = None
+        """The last β's copy (a longer shortlist of the same β trains nothing again)."""
 
     def evaluate(self, genotypes: Sequence[Genotype]) -> list[Evaluation]:
         """β (the first genotype) and every other genotype scored by β's neighbourhood copy."""
@@ -155,7 +157,9 @@ class NeighbourhoodEvaluator:
         keys = [g.pruned() for g in genotypes]
         missing = [g for g in dict.fromkeys(keys) if g not in known]
         if missing:
-            model = self.trained(beta)
+            if self.last is None or self.last[0] != beta.pruned():
+                self.last = (beta.pruned(), self.trained(beta))
+            model = self.last[1]
             known.update(
                 zip(missing, window_accuracies(model, tuned.data, tuned.window, missing), strict=True)
             )

@@ -51,8 +51,11 @@ def test_the_neighbourhood_stage_trains_one_copy_per_input_on_its_rewrites_alone
     assert found[1].accuracy == found[2].accuracy
     assert all(0.0 <= e.accuracy <= 1.0 for e in found)
     assert found[0].extra["neighbourhood_batches"] == 6.0
-    # beta's copy is remembered: known cells train nothing again, and the shared weights never change
+    # beta's copy is remembered: known cells and a longer shortlist train nothing again, and the shared
+    # weights never change
     assert second.evaluate([BETA, alpha]) == found[:2]
+    longer = second.evaluate([BETA, alpha, transitions.apply(BETA, [2, 2, 2, 1, 0, 0])])
+    assert longer[:2] == found[:2]
     assert len(trained) == 1
     for key, value in env.setup.supernet.state_dict().items():
         torch.testing.assert_close(value, weights[key])
