@@ -281,7 +281,7 @@ def run_task(task: Task) -> dict[str, Any]:
     if args.rerank and task.variant in args.rerank_variants:
         start = time.perf_counter()
         second = second_stage_of(env, args.rerank_batches, args.rerank_stage)
-        for shortlist in args.rerank:
+        for shortlist in sorted(args.rerank, reverse=True):  # the longest first: the shorter are inside it
             picked = score(
                 None, env, inputs[: args.rerank_inputs], ("rerank",), shortlist=shortlist, second=second
             )
