@@ -46,7 +46,7 @@ from agents.evaluation import HELD_OUT_SEED, RERANK_BATCHES, held_out_inputs, sc
 from agents.zoo import LearnerSpec, make_learner
 from benchmarks.common import rank, report, stats
 from benchmarks.common.args import DataArgs, DerivedArgs, DeviceArgs
-from benchmarks.common.faithfulness import supernet_overrides, variant_overrides
+from benchmarks.common.faithfulness import neighbourhoods, supernet_overrides, variant_overrides
 from benchmarks.common.jobs import Job, JobsArgs, run_jobs
 from nat_env.envs.supernet import make_nb201_supernet_env, save_scores
 from nat_env.evaluation import Evaluation
@@ -216,15 +216,18 @@ def learn_rows(env: gym.Env[Any, Any], inputs: list[Any], args: Args, found: dic
             found["reward_gain"].setdefault(f"{args.learner} {mode}", []).append(reward[mode])
 
 
-def fill(env: gym.Env[Any, Any]) -> dict[str, float]:
-    """Score every cell once with the env's supernet (remembered, and saved beside its checkpoint)."""
+def fill(env: gym.Env[Any, Any], codes: Sequence[int] | None = None) -> dict[str, float]:
+    """Score cells once with the env's supernet (remembered, and saved beside its checkpoint after every
+    1,024, so an interrupted run keeps what it scored): ``codes``, or every cell."""
     evaluator = env.unwrapped.supernet_evaluator  # type: ignore[attr-defined]
+    todo = list(range(N_CELLS)) if codes is None else list(codes)
     known, start = len(evaluator.memo), time.perf_counter()
-    for begin in range(0, N_CELLS, 1024):
-        evaluator.remembered([genotype_of_code(c) for c in range(begin, min(begin + 1024, N_CELLS))])
+    for begin in range(0, len(todo), 1024):
+        evaluator.remembered([genotype_of_code(c) for c in todo[begin : begin + 1024]])
         save_scores(env)
         print(
-            f"fill: {len(evaluator.memo)}/{N_CELLS} cells known ({time.perf_counter() - start:.0f} s)",
+            f"fill: {min(begin + 1024, len(todo))}/{len(todo)} cells ({len(evaluator.memo)} known, "
+            f"{time.perf_counter() - start:.0f} s)",
             flush=True,
         )
     return {"scored_now": len(evaluator.memo) - known, "score_s": time.perf_counter() - start}
@@ -271,6 +274,9 @@ def run_task(task: Task) -> dict[str, Any]:
     if args.fill_all:
         found.update(fill(env))
     start = time.perf_counter()
+    if not args.fill_all:  # the rows' cells first, in saved chunks: an interrupted job keeps what it scored
+        codes = np.array([code_of(g) for g in inputs], dtype=np.int64)
+        fill(env, np.unique(np.concatenate(neighbourhoods(codes))).tolist())
     found.update(supernet_tau(env, truth))
     references = score(None, env, inputs, methods=REFERENCES)
     for name in REFERENCES:
