@@ -273,7 +273,7 @@ def make_cifar10_env(
             :class:`~nat_env.supernet.training.TrainingConfig` field but ``batch_size`` (use the preset
             field), ``online_batches`` and ``online_every``, and the reward's landmark calibration as
             ``calibration_landmarks=K`` (with ``calibration_batches``, ``calibration_lr``,
-            ``calibration_l2``, ``calibration_seed``, ``calibration_fit``:
+            ``calibration_l2``, ``calibration_seed``, ``calibration_fit``, ``calibration_draw``:
             :class:`~nat_env.supernet.calibration.CalibrationConfig`), fitted once and stored in the supernet
             checkpoint (another fit or ``l2`` of the same landmarks refits them without fine-tuning); a
             frozen NAS-Bench-201 supernet takes its preset's (``cpu-small`` and ``paper``: 32 landmarks, 600
