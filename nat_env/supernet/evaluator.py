@@ -166,8 +166,7 @@ class SupernetEvaluator:
         file holds already (another process scoring the same weights and window loses none of its own)."""
         if self.memo is None:
             raise RuntimeError("this evaluator does not memoize (memoize=False)")
-        self.load_memo(path)
-        return write_json(path, {str(g): a for g, a in self.memo.items()})
+        return save_memo(path, self.memo)
 
     def load_memo(self, path: str | Path) -> int:
         """Add accuracies written by :meth:`save_memo` (for the same weights and window); returns their number.
@@ -177,9 +176,9 @@ class SupernetEvaluator:
         """
         if self.memo is None:
             raise RuntimeError("this evaluator does not memoize (memoize=False)")
-        stored = load_cache(path, _read_memo, (OSError, ValueError, TypeError, AttributeError))
-        self.memo.update(stored or {})
-        return len(stored or {})
+        stored = load_memo(path)
+        self.memo.update(stored)
+        return len(stored)
 
     def accuracies(
         self, genotypes: Sequence[Genotype], images: torch.Tensor, labels: torch.Tensor
@@ -237,7 +236,20 @@ class SupernetEvaluator:
                 correct.tolist()
 
 
+def load_memo(path: str | Path) -> dict[Genotype, float]:
+    """Accuracies by genotype from a file written by :func:`save_memo`; none for a missing file, and a
+    damaged one is set aside with a warning (:func:`nat_env.records.load_cache`)."""
+    return load_cache(path, _read_memo, (OSError, ValueError, TypeError, AttributeError)) or {}
+
+
+def save_memo(path: str | Path, memo: dict[Genotype, float]) -> Path:
+    """Write remembered accuracies (genotype text → accuracy) atomically as JSON, after adding to ``memo``
+    those the file holds already (another process scoring the same weights loses none of its own)."""
+    memo.update(load_memo(path))
+    return write_json(path, {str(g): a for g, a in memo.items()})
+
+
 def _read_memo(path: Path) -> dict[Genotype, float]:
-    """Accuracies by genotype from a file written by :meth:`SupernetEvaluator.save_memo`."""
+    """Accuracies by genotype from a file written by :func:`save_memo`."""
     stored = json.loads(path.read_text(encoding="utf-8"))
     return {parse(text): float(accuracy) for text, accuracy in stored.items()}

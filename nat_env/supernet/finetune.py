@@ -18,6 +18,7 @@ from __future__ import annotations
 import copy
 import math
 from collections.abc import Callable, Sequence
+from pathlib import Path
 
 import numpy as np
 import torch
@@ -26,7 +27,7 @@ import torch.nn.functional as F
 from nat_env.data import CifarData
 from nat_env.evaluation import Evaluation
 from nat_env.genotypes import Genotype
-from nat_env.supernet.evaluator import SupernetEvaluator
+from nat_env.supernet.evaluator import SupernetEvaluator, load_memo, save_memo
 from nat_env.supernet.model import Supernet
 from nat_env.transitions import Transitions, random_legal_action
 
@@ -73,7 +74,8 @@ def window_accuracies(
 
 
 class FineTunedEvaluator:
-    """Scores each genotype after training a copy of the supernet on it alone (remembered per pruned cell).
+    """Scores each genotype after training a copy of the supernet on it alone (remembered per pruned cell,
+    and on disk with ``path``).
 
     Args:
         supernet: the trained shared weights (never changed).
@@ -83,6 +85,9 @@ class FineTunedEvaluator:
         lr: the initial learning rate (cosine to zero).
         batch_size: images per batch.
         seed: seed of every genotype's batches and augmentation (the same for all: paired comparisons).
+        path: a file that keeps the accuracies across processes (for these weights and settings), read at
+            the start and written after each fine-tuning, so an interrupted calibration or re-ranking
+            trains nothing twice; ``None`` keeps them in memory only.
 
     Raises:
         ValueError: for a rotating window or non-positive settings.
@@ -97,6 +102,7 @@ class FineTunedEvaluator:
         lr: float,
         batch_size: int,
         seed: int = 0,
+        path: Path | None = None,
     ) -> None:
         if window.window != "fixed":
             raise ValueError("fine-tuned accuracies are scored on a fixed window")
@@ -106,7 +112,8 @@ class FineTunedEvaluator:
             )
         self.supernet, self.data, self.window = supernet, data, window
         self.batches, self.lr, self.batch_size, self.seed = batches, lr, batch_size, seed
-        self.memo: dict[Genotype, float] = {}
+        self.path = path
+        self.memo: dict[Genotype, float] = {} if path is None else load_memo(path)
 
     def evaluate(self, genotypes: Sequence[Genotype]) -> list[Evaluation]:
         """The fine-tuned accuracy of every genotype (each distinct pruned cell trained once)."""
@@ -116,6 +123,8 @@ class FineTunedEvaluator:
             key = genotype.pruned()
             if key not in self.memo:
                 self.memo[key] = self.accuracy(key)
+                if self.path is not None:
+                    save_memo(self.path, self.memo)
             found.append(Evaluation(self.memo[key], extra))
         return found
 

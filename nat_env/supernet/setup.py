@@ -309,10 +309,20 @@ class SupernetSetup:
 
     def finetuned_evaluator(self, batches: int, lr: float = 0.01) -> FineTunedEvaluator:
         """Scores genotypes fine-tuned alone from this setup's weights (:mod:`nat_env.supernet.finetune`),
-        on the reward's fixed window of the setup's seed."""
+        on the reward's fixed window of the setup's seed; the accuracies are kept beside a cached
+        checkpoint per batches, learning rate and window, so a landmark or shortlist is fine-tuned once."""
         window = self.evaluator(self.spec.seed, window="fixed")
+        batch_size = self.spec.preset.batch_size
+        kind = f"finetuned-b{batches}-lr{lr:g}-n{batch_size}-{self._window_name(window)}"
         return FineTunedEvaluator(
-            self.supernet, self.data, window, batches, lr, self.spec.preset.batch_size, self.spec.seed
+            self.supernet,
+            self.data,
+            window,
+            batches,
+            lr,
+            batch_size,
+            self.spec.seed,
+            self._beside_checkpoint(kind),
         )
 
     def neighbourhood_evaluator(self, batches: int, lr: float = 0.01) -> NeighbourhoodEvaluator:
@@ -346,12 +356,19 @@ class SupernetSetup:
     def scores_path(self, evaluator: SupernetEvaluator) -> Path | None:
         """Where the remembered accuracies of a pre-trained setup are kept (``None`` without a cached
         checkpoint: a given checkpoint may be rewritten in place, so its scores are not kept on disk)."""
+        return self._beside_checkpoint(f"scores-{self._window_name(evaluator)}")
+
+    def _window_name(self, evaluator: SupernetEvaluator) -> str:
+        """The part of a file name that names an evaluator's images and chunk size and the setup's seed."""
+        return f"w{evaluator.reward_images}-b{evaluator.eval_batch_size}-s{self.spec.seed}"
+
+    def _beside_checkpoint(self, kind: str) -> Path | None:
+        """A JSON file of this cached checkpoint's weights (and few-shot split), ``None`` without one."""
         if self.checkpoint is None or self.spec.checkpoint is not None:
             return None
-        window = f"w{evaluator.reward_images}-b{evaluator.eval_batch_size}-s{self.spec.seed}"
         training = self.spec.training
         split = f"-split{training.split_edge}x{training.split_batches}" if training.split_edge >= 0 else ""
-        return self.checkpoint.with_name(f"{self.checkpoint.stem}{split}-scores-{window}.json")
+        return self.checkpoint.with_name(f"{self.checkpoint.stem}{split}-{kind}.json")
 
     def save_scores(self, evaluator: SupernetEvaluator) -> Path | None:
         """Write an evaluator's remembered accuracies beside the checkpoint (``None`` if it remembers none

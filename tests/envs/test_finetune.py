@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import warnings
 from pathlib import Path
 from typing import Any
 
@@ -12,7 +13,9 @@ import torch
 from agents.evaluation import second_stage_of
 from nat_env.envs.supernet import make_nb201_supernet_env
 from nat_env.genotypes import Genotype, parse
+from nat_env.records import CacheWarning
 from nat_env.supernet import finetune
+from nat_env.supernet.setup import clear_cache
 from nat_env.transitions import NatTransitions
 from tests.envs.conftest import tiny_supernet_env
 
@@ -72,3 +75,42 @@ def test_an_unknown_second_stage_is_refused(archive: Path, cache: Path) -> None:
     env = tiny_supernet_env(make_nb201_supernet_env, archive, cache)
     with pytest.raises(ValueError, match="unknown second stage 'table'"):
         second_stage_of(env, 2, stage="table")
+
+
+def refuse_to_train(*_: Any) -> Any:
+    raise AssertionError("a remembered fine-tuning ran again")
+
+
+def test_fine_tuned_accuracies_survive_the_process(
+    archive: Path, cache: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    env = tiny_supernet_env(make_nb201_supernet_env, archive, cache, seed=6)
+    alpha = NatTransitions().apply(BETA, [1, 2, 0, 1, 1, 0])
+    second = env.setup.finetuned_evaluator(3)
+    assert second.path is not None
+    assert not second.path.exists()
+    found = second.evaluate([BETA, alpha])
+    assert second.path.is_file()  # written after each fine-tuning: an interrupted run keeps what it trained
+    clear_cache()
+    monkeypatch.setattr(finetune, "trained_copy", refuse_to_train)
+    fresh = tiny_supernet_env(make_nb201_supernet_env, archive, cache, seed=6)
+    assert second_stage_of(fresh, 3).evaluate([alpha, BETA]) == found[::-1]
+    # other settings are other accuracies: another file, trained anew
+    assert fresh.setup.finetuned_evaluator(4).path != second.path
+    with pytest.raises(AssertionError, match="ran again"):
+        fresh.setup.finetuned_evaluator(4).evaluate([BETA])
+
+
+def test_a_damaged_fine_tuning_file_is_set_aside_and_rebuilt(archive: Path, cache: Path) -> None:
+    env = tiny_supernet_env(make_nb201_supernet_env, archive, cache, seed=8)
+    second = env.setup.finetuned_evaluator(2)
+    found = second.evaluate([BETA])
+    assert second.path is not None
+    second.path.write_text('{"|nor_conv_3x3~0|+|none~0|none~1|+|skip')
+    with pytest.warns(CacheWarning, match=rf"{second.path.name} does not load .*set aside"):
+        rebuilt = env.setup.finetuned_evaluator(2)
+    assert rebuilt.memo == {}
+    assert rebuilt.evaluate([BETA]) == found  # the same seed trains the same copy
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", CacheWarning)
+        assert env.setup.finetuned_evaluator(2).memo == {BETA.pruned(): found[0].accuracy}
