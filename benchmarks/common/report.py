@@ -73,9 +73,14 @@ def write(path: str | Path, config: Any, results: dict[str, Any]) -> Path:
 
 
 def resolve(path: str | Path) -> Path:
-    """A result path: absolute as given, relative under ``benchmarks/results`` (grouped by study)."""
+    """A result path: absolute as given; relative, under ``benchmarks/results`` (grouped by study), unless it
+    names a place there from the working directory already (``benchmarks/results/end_to_end/x.json`` from the
+    repository's root is ``end_to_end/x.json``, not ``benchmarks/results/benchmarks/results/...``)."""
     target = Path(path)
-    return target if target.is_absolute() else RESULTS / target
+    if target.is_absolute():
+        return target
+    here = (Path.cwd() / target).resolve()
+    return here if here.is_relative_to(RESULTS) else RESULTS / target
 
 
 def output_path(out: str, suffix: str, stem_suffix: str = "") -> Path:

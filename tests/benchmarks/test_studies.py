@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from benchmarks.common.report import RESULTS
+from benchmarks.common.report import RESULTS, resolve
 from nat_cli.bench import BENCHMARKS
 
 SCRIPTS = RESULTS.parent
@@ -33,3 +33,16 @@ def test_the_smoke_run_runs_every_study() -> None:
 def test_a_study_writes_into_its_own_folder(name: str) -> None:
     args = importlib.import_module(f"benchmarks.{name}").Args()
     assert Path(args.out).parts[0] == name
+
+
+def test_a_result_path_is_found_from_the_results_folder_or_the_working_directory(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    assert resolve("end_to_end/x.json") == RESULTS / "end_to_end" / "x.json"
+    assert resolve(tmp_path / "x.json") == tmp_path / "x.json"
+    monkeypatch.chdir(RESULTS.parents[1])  # the repository's root: the path people copy from the README
+    assert resolve("benchmarks/results/end_to_end/x.json") == RESULTS / "end_to_end" / "x.json"
+    assert resolve("end_to_end/x.json") == RESULTS / "end_to_end" / "x.json"
+    monkeypatch.chdir(RESULTS / "end_to_end")
+    assert resolve("x.json") == RESULTS / "end_to_end" / "x.json"  # inside the results folder: as named
+    assert resolve("../end_to_end/x.json") == RESULTS / "end_to_end" / "x.json"
