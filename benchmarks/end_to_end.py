@@ -624,6 +624,24 @@ def _fraction(found: dict[str, float]) -> str:
     return f"{found['estimate']:.3f} [{found['low']:.3f}, {found['high']:.3f}]"
 
 
+def rerank_words(args: Any) -> str:
+    """What the two-stage rows and their diagnostics are, for a file that has them (else nothing)."""
+    if not args.rerank or not set(args.rerank_variants) & set(args.variants):
+        return ""
+    stage = (
+        f"re-ranked by fine-tuning each alone for {args.rerank_batches} batches from the supernet's weights"
+        if getattr(args, "rerank_stage", "finetune") == "finetune"
+        else f"re-ranked by a copy of the supernet's weights trained {args.rerank_batches} batches on β's "
+        "neighbourhood alone (NAT's few-shot split)"
+    )
+    return (
+        f"; rerank-K: the reward's top K rewrites {stage} (on the first {args.rerank_inputs} inputs); "
+        "shortlist-K (a diagnostic): the best of the same top K and β by the table's validation accuracy "
+        "after 200 epochs (what a perfect second stage could pick) or 12 (a second stage of real, shorter "
+        "training)"
+    )
+
+
 def markdown(args: Any, results: dict[str, Any]) -> str:
     """One row per (learner or reference, reward, remedy, warm-up budget), then one line per supernet run."""
     rows = [
@@ -678,16 +696,9 @@ def markdown(args: Any, results: dict[str, Any]) -> str:
         f"{args.eval_seed}); Maximum: the argmax per edge; Sampling: the best of {args.k} samples by the env's "
         "reward; exhaustive: the best legal rewrite by the env's reward (each remedy's reward: "
         "calibration_seed draws other landmarks; pooled: a calibration fitted on the distinct landmarks of "
-        "all calibrated remedies of one supernet); rerank-K: the reward's top K rewrites "
-        + (
-            f"re-ranked by fine-tuning each alone for {args.rerank_batches} batches from the supernet's weights "
-            if getattr(args, "rerank_stage", "finetune") == "finetune"
-            else f"re-ranked by a copy of the supernet's weights trained {args.rerank_batches} batches on β's "
-            "neighbourhood alone (NAT's few-shot split) "
-        )
-        + f"(on the first {args.rerank_inputs} inputs); shortlist-K (a diagnostic): the best of the same top K "
-        "and β by the table's validation accuracy after 200 epochs (what a perfect second stage could pick) or "
-        "12 (a second stage of real, shorter training). Scored by the table's 200-epoch test gain over β as a "
+        "all calibrated remedies of one supernet)"
+        + rerank_words(args)
+        + ". Scored by the table's 200-epoch test gain over β as a "
         f"fraction of the oracle's ({results['oracle_mean_test_gain']:+.2f} points on all inputs: the best "
         "rewrite by table validation accuracy); 95 % bootstrap intervals over runs (supernet and learner "
         "seeds) and cells.",

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import importlib
 import re
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
+from benchmarks import end_to_end
 from benchmarks.common.report import RESULTS, resolve
 from nat_cli.bench import BENCHMARKS
 
@@ -46,3 +48,12 @@ def test_a_result_path_is_found_from_the_results_folder_or_the_working_directory
     monkeypatch.chdir(RESULTS / "end_to_end")
     assert resolve("x.json") == RESULTS / "end_to_end" / "x.json"  # inside the results folder: as named
     assert resolve("../end_to_end/x.json") == RESULTS / "end_to_end" / "x.json"
+
+
+def test_the_end_to_end_header_describes_two_stage_rows_only_where_a_file_has_them() -> None:
+    args = end_to_end.Args(variants=("base",))
+    assert end_to_end.rerank_words(args) == ""  # no --rerank
+    assert end_to_end.rerank_words(replace(args, rerank=(5,), rerank_variants=("other",))) == ""
+    words = end_to_end.rerank_words(replace(args, rerank=(5,), rerank_batches=7, rerank_variants=("base",)))
+    assert "fine-tuning each alone for 7 batches" in words
+    assert "shortlist-K (a diagnostic)" in words
