@@ -484,6 +484,9 @@ def run(args: Args) -> dict[str, Any]:
         "runs": [],
     }
     memos: dict[tuple[str, int], list[dict[Genotype, float]]] = {}
+    # the shortlist diagnostics' judges: the table's 200-epoch and 12-epoch validation accuracies
+    judges = {200: truth, 12: TableEvaluator(truth.table, "cifar10", 12)}
+    reranked = inputs[: args.rerank_inputs]
     calibrations: dict[PoolKey, list[Calibration]] = {}
     transitions = None
     for i, (task, found) in enumerate(zip(work, outcomes, strict=True)):
@@ -515,10 +518,8 @@ def run(args: Args) -> dict[str, Any]:
                 key = (task.budget, task.supernet_seed, config.batches, config.lr, config.fit, config.l2)
                 calibrations.setdefault(key, []).append(calibration)
             if args.rerank and task.variant in args.rerank_variants:
-                judges = {200: truth, 12: TableEvaluator(truth.table, "cifar10", 12)}
                 for (epochs, judge), shortlist in itertools.product(judges.items(), args.rerank):
-                    some = inputs[: args.rerank_inputs]
-                    picked = score(None, env, some, ("rerank",), shortlist=shortlist, second=judge)
+                    picked = score(None, env, reranked, ("rerank",), shortlist=shortlist, second=judge)
                     found["gains"][shortlist_row(shortlist, epochs)] = [picked.gains["rerank"]["test"]]
             memos.setdefault((task.variant, task.budget), []).append(memo)
             clear_cache()
